@@ -1,0 +1,36 @@
+# The course in two commands:  make course  (set up + open JupyterLab)  and  make test.
+# Headless (a server, a container):  make course JUPYTER_ARGS=--no-browser
+PYTHON ?= python3
+VENV ?= .venv
+JUPYTER_ARGS ?=
+PYTEST_ARGS ?=
+BIN := $(VENV)/bin
+
+.PHONY: course test setup ready lint clean
+
+course: ready
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(JUPYTER_ARGS)
+
+test: ready
+	$(BIN)/python -m pytest tests course_utils notebooks --doctest-modules \
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
+
+setup: $(BIN)/.installed
+
+# The virtual environment with the pinned dependencies (pyproject.toml), rebuilt when the pins change.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[test]"
+	touch $@
+
+# Data and weights: found offline, downloaded when online, or recreated (the lab checkpoint).
+ready: setup
+	$(BIN)/python -m course_utils.doctor
+
+lint: setup
+	$(BIN)/python -m course_utils.quiz lint quizzes/
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,232 @@
+"""Checkpoints that resume exactly: weights, optimizer, scheduler, freeze state and random state.
+
+A resumed run must continue as if it had never stopped. That needs more than the weights: the
+optimizer's moments, the scheduler's step, WHAT WAS FROZEN (``requires_grad`` per parameter and
+the BatchNorm policies: a classic bug is a resumed run that trains layers that were frozen), the
+optimizer's parameter groups (gradual unfreezing adds some), the random generators (Python,
+NumPy, PyTorch, CUDA, and the loader's own), the history and the callbacks' state.
+
+Files are written atomically (a temporary file in the same folder, then ``os.replace``), so a
+crash never leaves half a checkpoint, and read with ``torch.load(weights_only=True)``, which
+refuses to run code hidden in a file.
+
+>>> import torch, tempfile, os
+>>> from course_utils import save_checkpoint, load_checkpoint
+>>> model = torch.nn.Linear(2, 3)
+>>> path = os.path.join(tempfile.mkdtemp(), "demo.pt")
+>>> save_checkpoint(path, model, epoch=4)
+>>> load_checkpoint(path, torch.nn.Linear(2, 3))["epoch"]
+4
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import random
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .callbacks import Callback, add_param_group
+from .surgery import freeze_state, load_freeze_state
+
+FORMAT = "course_utils.checkpoint/1"
+
+
+class CheckpointError(RuntimeError):
+    """The file cannot be used as asked; the message says why and what to do."""
+
+
+def rng_state() -> dict[str, Any]:
+    """Every global random generator's state: Python, NumPy, PyTorch CPU and CUDA."""
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = {"python": random.getstate(), "torch": torch.get_rng_state(),
+             "numpy": (name, keys.tolist(), pos, has_gauss, gauss)}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what :func:`rng_state` returned."""
+    random.setstate(state["python"])
+    name, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
+    torch.set_rng_state(state["torch"].cpu())
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+
+
+def _keyed(callbacks: Iterable[Callback]) -> dict[str, Callback]:
+    """Callbacks by class name (``Name#2`` for a second one of the same class)."""
+    out: dict[str, Callback] = {}
+    for cb in callbacks:
+        key, n = type(cb).__name__, 1
+        while key in out:
+            n += 1
+            key = f"{type(cb).__name__}#{n}"
+        out[key] = cb
+    return out
+
+
+def save_checkpoint(path: str | os.PathLike, model: nn.Module,
+                    optimizer: torch.optim.Optimizer | None = None, scheduler: Any = None,
+                    epoch: int = -1, history: Any = None, extra: dict | None = None, *,
+                    loader: Any = None, callbacks: Iterable[Callback] = ()) -> None:
+    """Write everything needed to resume training to ``path``, atomically.
+
+    Args:
+        path: the file to write (its folder is created).
+        model: its ``state_dict`` and freeze state (``requires_grad`` + BatchNorm policies).
+        optimizer: its state and which parameter (by name) is in which group.
+        scheduler: its ``state_dict``.
+        epoch: the last finished epoch (``fit`` resumes at ``epoch + 1``).
+        history: a ``History`` (or its ``to_dict()``).
+        extra: anything else made of tensors, numbers, strings, lists and dicts.
+        loader: a loader with ``state_dict()`` (``TensorLoader``: its random generator).
+        callbacks: callbacks whose ``state_dict()`` to save (best weights, early stopping...).
+    """
+    path = Path(path)
+    name_of = {id(p): n for n, p in model.named_parameters()}
+    checkpoint = {
+        "format": FORMAT, "epoch": epoch, "arch": type(model).__name__,
+        "model": model.state_dict(), "freeze": freeze_state(model),
+        "optimizer": optimizer.state_dict() if optimizer is not None else None,
+        "optimizer_groups": None if optimizer is None else
+        [[name_of[id(p)] for p in g["params"]] for g in optimizer.param_groups],
+        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+        "history": history.to_dict() if hasattr(history, "to_dict") else history,
+        "rng": rng_state(),
+        "loader": loader.state_dict() if hasattr(loader, "state_dict") else None,
+        "callbacks": {key: cb.state_dict() for key, cb in _keyed(callbacks).items()},
+        "extra": extra or {},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(checkpoint, tmp)
+        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict:
+    """Load a checkpoint file safely (``weights_only=True``, on the CPU) and check its format."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except pickle.UnpicklingError as err:
+        if "Weights only load failed" not in str(err):
+            raise CheckpointError(f"{path} is not a PyTorch checkpoint ({err}).") from None
+        detail = next((line.strip() for line in str(err).splitlines() if "Unsupported" in line), "")
+        raise CheckpointError(
+            f"{path} holds Python objects or code, not just tensors and numbers ({detail}), so "
+            "torch.load(weights_only=True) refused to run it. HINT: only if you trust where the "
+            "file comes from, load it with torch.load(path, weights_only=False).") from None
+    except Exception as err:  # a zip error, a truncated file, text...
+        raise CheckpointError(f"{path} is not a PyTorch checkpoint, or it is damaged or "
+                              f"truncated ({type(err).__name__}: {str(err)[:120]}).") from None
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
+        bare = isinstance(checkpoint, dict) and checkpoint and all(
+            isinstance(v, torch.Tensor) for v in checkpoint.values())
+        hint = ("It looks like a bare state_dict: model.load_state_dict(torch.load(path, "
+                "weights_only=True))." if bare else "Write one with save_checkpoint().")
+        raise CheckpointError(f"{path} is not a course_utils checkpoint. HINT: {hint}")
+    return checkpoint
+
+
+def check_architecture(model: nn.Module, state: dict[str, torch.Tensor], arch: str = "?") -> None:
+    """Raise a CheckpointError naming the first differing keys or shapes, if any."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f"{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}"
+              for k, v in own.items() if k in state and state[k].shape != v.shape]
+    if missing or unexpected or shapes:
+        problems = [f"{label} {items[:3]}" for label, items in
+                    (("missing in the checkpoint:", missing), ("not in the model:", unexpected),
+                     ("different shapes:", shapes)) if items]
+        raise CheckpointError(
+            f"The checkpoint was saved from a {arch}, which does not match this "
+            f"{type(model).__name__}: " + "; ".join(problems) + ". HINT: build the same model "
+            "(same head size: replace_head(model, num_classes)) before loading.")
+
+
+def _restore_optimizer(optimizer: torch.optim.Optimizer, checkpoint: dict, model: nn.Module,
+                       scheduler: Any) -> None:
+    saved_groups, saved = checkpoint["optimizer_groups"], checkpoint["optimizer"]
+    params = dict(model.named_parameters())
+    for names, group in zip(saved_groups[len(optimizer.param_groups):],
+                            saved["param_groups"][len(optimizer.param_groups):]):
+        # a group added during training (GradualUnfreeze): add it again, before loading
+        settings = {k: v for k, v in group.items() if k != "params"}
+        add_param_group(optimizer, {**settings, "params": [params[n] for n in names]}, scheduler)
+    name_of = {id(p): n for n, p in params.items()}
+    now = [[name_of.get(id(p), "?") for p in g["params"]] for g in optimizer.param_groups]
+    if now != saved_groups:
+        raise CheckpointError("The optimizer's parameter groups differ from the checkpoint's. "
+                              "HINT: freeze the same layers and build the optimizer the same way "
+                              "as in the saved run, or pass optimizer=None to load weights only.")
+    optimizer.load_state_dict(saved)
+
+
+def load_checkpoint(path: str | os.PathLike, model: nn.Module,
+                    optimizer: torch.optim.Optimizer | None = None, scheduler: Any = None, *,
+                    loader: Any = None, callbacks: Iterable[Callback] = (),
+                    restore_rng: bool = False) -> dict:
+    """Load a checkpoint into ``model`` (and optimizer, scheduler, loader, callbacks if given).
+
+    The model gets its weights and its freeze state back. Random generators are restored only
+    with ``restore_rng=True`` (``fit(resume_from=...)`` does that).
+
+    Returns:
+        The checkpoint dict: ``epoch``, ``history`` (a dict), ``extra`` and the rest.
+
+    Raises:
+        CheckpointError: not a checkpoint, another architecture, or a file carrying code.
+    """
+    checkpoint = read_checkpoint(path)
+    check_architecture(model, checkpoint["model"], checkpoint.get("arch", "?"))
+    model.load_state_dict(checkpoint["model"])
+    load_freeze_state(model, checkpoint["freeze"])
+    if optimizer is not None and checkpoint["optimizer"] is not None:
+        _restore_optimizer(optimizer, checkpoint, model, scheduler)
+    if scheduler is not None and checkpoint["scheduler"] is not None:
+        scheduler.load_state_dict(checkpoint["scheduler"])
+    if loader is not None and checkpoint["loader"] is not None:
+        loader.load_state_dict(checkpoint["loader"])
+    for key, cb in _keyed(callbacks).items():
+        if checkpoint["callbacks"].get(key):
+            cb.load_state_dict(checkpoint["callbacks"][key])
+    if restore_rng:
+        set_rng_state(checkpoint["rng"])
+    return checkpoint
+
+
+class SaveCheckpoint(Callback):
+    """Save a checkpoint after every ``every`` epochs, for ``fit(..., resume_from=path)``.
+
+    Args:
+        path: the file; ``"{epoch}"`` in it is replaced by the epoch (``"ckpt-{epoch}.pt"``).
+        every: save after epochs every-1, 2*every-1, ... (and always after the last one).
+
+    >>> saver = SaveCheckpoint("data/run.pt")        # fit(..., callbacks=[saver])
+    """
+
+    order = 50  # after BestWeights and EarlyStopping have updated their state
+
+    def __init__(self, path: str | os.PathLike, every: int = 1) -> None:
+        self.path, self.every = str(path), every
+
+    def on_epoch_end(self, state: Any) -> None:
+        if (state.epoch + 1) % self.every == 0 or state.epoch + 1 == state.epochs:
+            save_checkpoint(self.path.format(epoch=state.epoch), state.model, state.optimizer,
+                            state.scheduler, epoch=state.epoch, history=state.history,
+                            loader=state.train_loader, callbacks=state.callbacks)

@@ -1,0 +1,181 @@
+"""Fashion-MNIST, offline first, and the small helpers the chapters use to carve tasks out of it.
+
+>>> from course_utils import fashion_mnist, select_classes, k_per_class
+>>> fm = fashion_mnist()                                       # doctest: +SKIP
+>>> x, y = select_classes(fm.train_images, fm.train_labels, [2, 4, 6])  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+# sha256 of each file's *decompressed* bytes: the same for torchvision's download and Debian's copy.
+FILES = {
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+HOW_TO_GET_IT = """\
+Ways to get Fashion-MNIST (any one is enough):
+  1. Debian/Ubuntu, offline-friendly: sudo apt-get install dataset-fashion-mnist
+     (puts the files in /usr/share/datasets/fashion-mnist/)
+  2. Online: fashion_mnist() fetches them with torchvision into data/fashion-mnist/
+  3. Copy the four *-ubyte.gz files into data/fashion-mnist/ or a folder named by $COURSE_DATA_DIR."""
+
+
+class DataError(RuntimeError):
+    """The dataset is missing or damaged; the message says how to fix it."""
+
+
+@dataclass
+class FashionMNIST:
+    """The whole dataset as tensors: images are uint8 (N, 28, 28), labels int64 (N,)."""
+
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    classes: list[str]
+    source: Path
+
+    def __repr__(self) -> str:
+        return (f"FashionMNIST(train={len(self.train_labels)}, test={len(self.test_labels)}, "
+                f"classes={len(self.classes)}, from {self.source})")
+
+
+def candidate_dirs() -> list[Path]:
+    """Folders searched for the files, in order: $COURSE_DATA_DIR, data/fashion-mnist, Debian's."""
+    dirs = []
+    if os.environ.get("COURSE_DATA_DIR"):
+        env = Path(os.environ["COURSE_DATA_DIR"])
+        dirs += [env, env / "fashion-mnist"]
+    dirs += [REPO_DATA_DIR / "fashion-mnist", REPO_DATA_DIR / "fashion-mnist" / "FashionMNIST" / "raw",
+             DEBIAN_DIR]
+    return dirs
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Decompress one IDX file, check its hash, and return it as an array."""
+    try:
+        raw = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise DataError(f"{path} is damaged ({err}). Delete it and get a fresh copy.\n"
+                        + HOW_TO_GET_IT) from None
+    if hashlib.sha256(raw).hexdigest() != FILES[path.name]:
+        raise DataError(f"{path} does not match the published Fashion-MNIST file (wrong sha256). "
+                        "Delete it and get a fresh copy.\n" + HOW_TO_GET_IT)
+    ndim = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def _download(target: Path) -> Path:
+    """Fetch the files with torchvision (needs internet) into target/FashionMNIST/raw."""
+    from torchvision.datasets import FashionMNIST as TorchvisionFashionMNIST
+
+    try:
+        TorchvisionFashionMNIST(root=str(target), train=True, download=True)
+        TorchvisionFashionMNIST(root=str(target), train=False, download=True)
+    except Exception as err:  # no network, a proxy, a full disk...
+        raise DataError(f"Downloading Fashion-MNIST failed ({err}).\n" + HOW_TO_GET_IT) from None
+    return target / "FashionMNIST" / "raw"
+
+
+def fashion_mnist(download: bool | None = None) -> FashionMNIST:
+    """Load Fashion-MNIST from the first folder that has all four files.
+
+    Args:
+        download: what to do when no local copy is found: ``None`` (default) tries torchvision's
+            download (needs internet; it shows a progress bar), ``False`` never downloads.
+
+    Returns:
+        A :class:`FashionMNIST` with 60,000 train and 10,000 test images.
+
+    Raises:
+        DataError: no copy was found (the message lists the ways to get one), or a file is damaged.
+
+    >>> fm = fashion_mnist()                    # doctest: +SKIP
+    >>> fm.train_images.shape, fm.classes[0]    # doctest: +SKIP
+    (torch.Size([60000, 28, 28]), 'T-shirt/top')
+    """
+    folder = next((d for d in candidate_dirs() if all((d / f).is_file() for f in FILES)), None)
+    if folder is None and download is not False:
+        folder = _download(REPO_DATA_DIR / "fashion-mnist")
+    if folder is None:
+        searched = "\n".join(f"  - {d}" for d in candidate_dirs())
+        raise DataError("Fashion-MNIST was not found. Looked in:\n" + searched + "\n" + HOW_TO_GET_IT)
+    arrays = [torch.from_numpy(_read_idx(folder / name).copy()) for name in FILES]
+    train_x, train_y, test_x, test_y = arrays
+    return FashionMNIST(train_x, train_y.long(), test_x, test_y.long(), list(CLASSES), folder)
+
+
+def select_classes(images: torch.Tensor, labels: torch.Tensor, classes: list[int],
+                   relabel: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keep only the given classes; with relabel, class ``classes[i]`` becomes label ``i``.
+
+    >>> x, y = select_classes(torch.zeros(4, 2, 2), torch.tensor([0, 5, 2, 5]), [5, 2])
+    >>> y.tolist()
+    [0, 1, 0]
+    """
+    classes_t = torch.as_tensor(classes)
+    keep = torch.isin(labels, classes_t)
+    kept = labels[keep]
+    if relabel:
+        lookup = torch.full((int(labels.max()) + 1,), -1, dtype=torch.long)
+        lookup[classes_t] = torch.arange(len(classes))
+        kept = lookup[kept]
+    return images[keep], kept
+
+
+def k_per_class(images: torch.Tensor, labels: torch.Tensor, k: int,
+                seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw ``k`` labelled examples of every class (a few-shot training set), reproducibly.
+
+    >>> x, y = k_per_class(torch.arange(10), torch.tensor([0, 1] * 5), k=2, seed=0)
+    >>> torch.bincount(y).tolist()
+    [2, 2]
+    """
+    generator = torch.Generator().manual_seed(seed)
+    chosen = []
+    for c in labels.unique().tolist():
+        idx = (labels == c).nonzero().flatten()
+        if len(idx) < k:
+            raise ValueError(f"class {c} has only {len(idx)} examples, fewer than k={k}.")
+        chosen.append(idx[torch.randperm(len(idx), generator=generator)[:k]])
+    order = torch.cat(chosen)
+    order = order[torch.randperm(len(order), generator=generator)]
+    return images[order], labels[order]
+
+
+def train_val_split(images: torch.Tensor, labels: torch.Tensor, val_fraction: float = 0.2,
+                    seed: int = 0) -> tuple[tuple[torch.Tensor, torch.Tensor],
+                                            tuple[torch.Tensor, torch.Tensor]]:
+    """Split into (train, validation), stratified so every class keeps its share.
+
+    >>> (xt, yt), (xv, yv) = train_val_split(torch.arange(10), torch.tensor([0, 1] * 5), 0.4)
+    >>> len(yt), len(yv)
+    (6, 4)
+    """
+    generator = torch.Generator().manual_seed(seed)
+    train_idx, val_idx = [], []
+    for c in labels.unique().tolist():
+        idx = (labels == c).nonzero().flatten()
+        idx = idx[torch.randperm(len(idx), generator=generator)]
+        n_val = round(len(idx) * val_fraction)
+        val_idx.append(idx[:n_val])
+        train_idx.append(idx[n_val:])
+    tr, va = torch.cat(train_idx).sort().values, torch.cat(val_idx).sort().values
+    return (images[tr], labels[tr]), (images[va], labels[va])

@@ -1,0 +1,45 @@
+"""Where the course trains: one place that picks the device and says so once.
+
+>>> from course_utils import get_device
+>>> get_device().type in {"cuda", "mps", "cpu"}
+True
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+
+_reported = False
+
+
+def get_device(verbose: bool = True) -> torch.device:
+    """Return the best available device: CUDA, then Apple MPS, then CPU.
+
+    Set the environment variable ``COURSE_DEVICE`` (for example ``cpu``) to override it.
+    The choice is printed the first time only, so notebooks do not repeat it.
+
+    Args:
+        verbose: print the choice (once per session).
+
+    Returns:
+        The ``torch.device`` every course function uses by default.
+
+    >>> get_device(verbose=False)  # doctest: +SKIP
+    device(type='cpu')
+    """
+    global _reported
+    forced = os.environ.get("COURSE_DEVICE")
+    if forced:
+        device = torch.device(forced)
+    elif torch.cuda.is_available():
+        device = torch.device("cuda")
+    elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        device = torch.device("mps")
+    else:
+        device = torch.device("cpu")
+    if verbose and not _reported:
+        name = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
+        print(f"course_utils: training on {name}")
+        _reported = True
+    return device

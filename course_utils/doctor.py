@@ -1,0 +1,41 @@
+"""``python -m course_utils.doctor``: check (and where it can, make ready) everything the course needs.
+
+It looks for Fashion-MNIST, checks the offline ImageNet weights, and recreates the lab checkpoint if
+it is missing. ``make course`` and ``make test`` run it; students can run it any time something fails.
+"""
+from __future__ import annotations
+
+import sys
+
+from .data import DataError, fashion_mnist
+from .device import get_device
+from .models import LAB_CHECKPOINT, WeightsUnavailableError, pretrained
+
+
+def main() -> int:
+    """Print one line per check; return 0 when everything is ready."""
+    problems = 0
+    try:
+        fm = fashion_mnist()
+        print(f"ok    data: {fm}")
+    except DataError as err:
+        problems += 1
+        print(f"FAIL  data: {err}")
+    if not LAB_CHECKPOINT.is_file():
+        print(f"...   {LAB_CHECKPOINT.name} is missing: recreating it (about 2 minutes)")
+        from .pretrain import main as pretrain
+
+        pretrain([])
+    for name in ("efficientnet_lite0.imagenet", "lab_resnet.fmnist_source"):
+        try:
+            cfg = pretrained(name).pretrained_cfg
+            print(f"ok    {name}: {len(cfg.classes)} classes, input {cfg.input_size}")
+        except WeightsUnavailableError as err:
+            problems += 1
+            print(f"FAIL  {name}: {err}")
+    print(f"ok    device: {get_device(verbose=False)}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Checkers for the chapters' "your turn" exercises: one module per chapter (``ch01`` ... ``ch07``)."""

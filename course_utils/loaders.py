@@ -1,0 +1,155 @@
+"""In-memory batches on the device, with augmentation done by tensor ops on the whole batch.
+
+Fashion-MNIST fits in memory many times over, so the course skips ``Dataset``/``DataLoader``
+(and their worker processes, a classic source of crashes on Windows and macOS): the images move
+to the device ONCE, stay ``uint8`` (4x smaller than float), and each batch is indexed, augmented
+and converted to float there. On a GPU nothing crosses the PCIe bus during training.
+
+>>> import torch
+>>> from course_utils import TensorLoader
+>>> images, labels = torch.zeros(10, 28, 28, dtype=torch.uint8), torch.arange(10)
+>>> loader = TensorLoader(images, labels, batch_size=4, device="cpu")
+>>> len(loader), [tuple(x.shape) for x, y in loader]
+(3, [(4, 1, 28, 28), (4, 1, 28, 28), (2, 1, 28, 28)])
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+
+from .device import get_device
+
+AUGMENTS = ("flip", "crop", "flip_crop")
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """Default model input: add a channel dim to (N, H, W) and scale uint8 pixels to [0, 1].
+
+    >>> to_float(torch.full((1, 2, 2), 255, dtype=torch.uint8)).flatten().tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    x = images.unsqueeze(1) if images.dim() == 3 else images
+    return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+
+
+def random_flip_crop(images: torch.Tensor, pad: int = 2, flip: bool = True,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """Random horizontal flip and random crop after zero-padding, per image, as batch tensor ops.
+
+    Works on (N, H, W) or (N, C, H, W), any dtype, on any device. A crop after padding ``pad``
+    pixels shifts each image by -pad..pad pixels in each direction.
+
+    Args:
+        images: a batch of images.
+        pad: pixels of zero padding before the random crop (0: no crop).
+        flip: flip each image left-right with probability 1/2.
+        generator: a ``torch.Generator`` on the images' device, for reproducible draws.
+
+    Returns:
+        A new batch of the same shape and dtype.
+
+    >>> x = torch.arange(16, dtype=torch.uint8).view(1, 4, 4)
+    >>> random_flip_crop(x, pad=0, flip=False).equal(x)
+    True
+    """
+    n, h, w = images.shape[0], images.shape[-2], images.shape[-1]
+    device = images.device
+    if flip:
+        mask = torch.rand(n, generator=generator, device=device) < 0.5
+        images = torch.where(mask.view(n, *[1] * (images.dim() - 1)), images.flip(-1), images)
+    if pad > 0:
+        padded = F.pad(images.reshape(n, -1, h, w), (pad, pad, pad, pad))  # (N, C, H+2p, W+2p)
+        dy, dx = torch.randint(0, 2 * pad + 1, (2, n), generator=generator, device=device)
+        rows = dy[:, None] + torch.arange(h, device=device)  # (N, H): which padded rows to keep
+        cols = dx[:, None] + torch.arange(w, device=device)  # (N, W)
+        batch = torch.arange(n, device=device)[:, None, None]
+        crops = padded[batch, :, rows[:, :, None], cols[:, None, :]]  # (N, H, W, C)
+        images = crops.permute(0, 3, 1, 2).reshape(images.shape)
+    return images
+
+
+class TensorLoader:
+    """Batches of (x, y) from tensors kept on the device; shuffling and augmentation reproducible.
+
+    Per batch: index the uint8 images, ``augment`` them (on the device), then ``transform`` them
+    to the float model input. Shuffling and the built-in augmentations draw from the loader's own
+    ``torch.Generator``, so a run does not depend on what else consumed random numbers, and
+    :func:`~course_utils.save_checkpoint` can save and restore it (``state_dict``).
+
+    Args:
+        images: uint8 (N, H, W) or (N, C, H, W) (float works too).
+        labels: class indices (N,).
+        batch_size: images per batch.
+        shuffle: a new random order every epoch.
+        augment: ``None``, ``"flip"``, ``"crop"``, ``"flip_crop"`` (random horizontal flip and
+            a random crop after ``pad`` pixels of zero padding), or a callable ``batch -> batch``
+            (a callable uses the global RNG: call :func:`~course_utils.seed_everything` first).
+        transform: ``uint8 batch -> float model input``, for example a pretrained model's
+            ``pretrained_cfg.preprocess``; default :func:`to_float` (channel dim, /255).
+        device: where the data lives; default :func:`~course_utils.get_device`.
+        drop_last: skip a last, smaller batch.
+        seed: seed of the loader's generator; default: drawn from PyTorch's global generator.
+        pad: padding for the ``"crop"`` augmentations.
+
+    >>> loader = TensorLoader(torch.zeros(6, 8, 8, dtype=torch.uint8), torch.zeros(6).long(),
+    ...                       batch_size=4, shuffle=True, augment="flip_crop", device="cpu", seed=0)
+    >>> x, y = next(iter(loader)); x.dtype, tuple(x.shape)
+    (torch.float32, (4, 1, 8, 8))
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 128,
+                 shuffle: bool = False, augment: str | Callable | None = None,
+                 transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 device: str | torch.device | None = None, drop_last: bool = False,
+                 seed: int | None = None, pad: int = 2) -> None:
+        if len(images) != len(labels):
+            raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match.")
+        if isinstance(augment, str) and augment not in AUGMENTS:
+            raise ValueError(f"augment={augment!r}: use one of {AUGMENTS}, a callable or None.")
+        self.device = torch.device(device) if device is not None else get_device(verbose=False)
+        self.images = images.to(self.device)  # the one and only copy to the device
+        self.labels = labels.to(self.device, torch.long)
+        self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
+        self.augment, self.pad = augment, pad
+        self.transform = transform if transform is not None else to_float
+        self.generator = torch.Generator(device=self.device)
+        self.seed = int(torch.randint(2**62, ())) if seed is None else seed
+        self.generator.manual_seed(self.seed)
+
+    def __len__(self) -> int:
+        n, b = len(self.labels), self.batch_size
+        return n // b if self.drop_last else -(-n // b)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        n = len(self.labels)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator, device=self.device)
+        else:
+            order = torch.arange(n, device=self.device)
+        for i in range(len(self)):
+            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            yield self.transform(self._augment(self.images[idx])), self.labels[idx]
+
+    def _augment(self, x: torch.Tensor) -> torch.Tensor:
+        if self.augment is None:
+            return x
+        if callable(self.augment):
+            return self.augment(x)
+        pad = self.pad if "crop" in self.augment else 0
+        return random_flip_crop(x, pad=pad, flip="flip" in self.augment, generator=self.generator)
+
+    def state_dict(self) -> dict:
+        """The generator's state: saving it makes a resumed run draw the same batches."""
+        return {"generator": self.generator.get_state(), "seed": self.seed}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.generator.set_state(state["generator"])
+        self.seed = state["seed"]
+
+    def __repr__(self) -> str:
+        return (f"TensorLoader({len(self.labels)} images {tuple(self.images.shape[1:])} "
+                f"{self.images.dtype}, batch_size={self.batch_size}, batches={len(self)}, "
+                f"shuffle={self.shuffle}, augment={self.augment!r}, device={self.device})")

@@ -1,0 +1,210 @@
+"""LR range test (Smith 2017, fastai's ``lr_find``) that leaves no trace on the model.
+
+Train for a few batches while the learning rate grows exponentially from ``start_lr`` to
+``end_lr``; watch the smoothed loss; stop when it explodes. Afterwards the model's weights and
+BatchNorm statistics, the optimizer's state, the ``requires_grad`` flags, each module's train/eval
+mode, the random-number generators and a loader's own generator (anything with ``state_dict``,
+such as ``TensorLoader``) are put back exactly as they were.
+
+>>> import torch
+>>> model = torch.nn.Linear(4, 2)
+>>> data = [(torch.randn(16, 4), torch.randint(0, 2, (16,))) for _ in range(4)]
+>>> result = lr_find(model, data, num_steps=30)
+>>> len(result.lrs) <= 30 and result.suggestion > 0
+True
+"""
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from .surgery import apply_bn_policy
+
+RULES = {
+    "steepest": "steepest descent of the smoothed loss (most negative slope vs log LR, "
+                "before the minimum)",
+    "min/10": "LR at the minimum of the smoothed loss, divided by 10",
+}
+
+
+@dataclass
+class LRFindResult:
+    """What ``lr_find`` measured: the LRs tried, the smoothed (and raw) losses, a suggestion."""
+
+    lrs: list[float]
+    losses: list[float]
+    raw_losses: list[float]
+    suggestion: float
+    rule: str
+    stopped_early: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        end = "stopped when the loss diverged" if self.stopped_early else "ran all steps"
+        return (f"LRFindResult(suggestion={self.suggestion:.2e}, rule={self.rule!r}, "
+                f"steps={len(self.lrs)}, {end})")
+
+    def plot(self, ax: object | None = None) -> object:
+        """Loss against LR (log scale) with the suggestion marked; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        ax.plot(self.lrs, self.raw_losses, color="C0", alpha=0.25, label="loss per batch")
+        ax.plot(self.lrs, self.losses, color="C0", label="smoothed loss")
+        ax.axvline(self.suggestion, color="C3", linestyle="--",
+                   label=f"suggestion {self.suggestion:.1e}")
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate (log scale)")
+        ax.set_ylabel("loss")
+        best = int(np.argmin(self.losses))
+        top = max(self.losses[: best + 1])
+        low = min(self.losses)
+        ax.set_ylim(low - 0.1 * (top - low) - 1e-8, top + 0.25 * (top - low) + 1e-8)
+        ax.set_title(self.rule, fontsize="small")
+        ax.legend(fontsize="small")
+        return ax
+
+
+def suggest_lr(lrs: list[float], losses: list[float], rule: str = "steepest") -> tuple[float, str]:
+    """Pick an LR from a range test's curve; returns ``(lr, rule text)``.
+
+    ``"steepest"``: where the smoothed loss falls fastest per decade of LR, before its minimum
+    (the first 10% of points are skipped as noise). Falls back to ``"min/10"`` on short curves.
+
+    >>> lrs = [10 ** (i / 10 - 5) for i in range(50)]
+    >>> losses = [2 - math.tanh((i - 25) / 5) if i < 45 else 9 for i in range(50)]
+    >>> lr, text = suggest_lr(lrs, losses)
+    >>> round(math.log10(lr), 1)
+    -2.5
+    """
+    if rule not in RULES:
+        raise ValueError(f"Unknown rule {rule!r}; choose one of {list(RULES)}.")
+    best = int(np.argmin(losses))
+    skip = len(losses) // 10
+    if rule == "steepest" and best - skip >= 3:
+        slopes = np.gradient(np.asarray(losses[: best + 1]), np.log10(lrs[: best + 1]))
+        return float(lrs[skip + int(np.argmin(slopes[skip:]))]), RULES["steepest"]
+    return float(lrs[best] / 10), RULES["min/10"]
+
+
+def _batches(loader: Iterable) -> Iterator:
+    """Batches from the loader, starting over when it runs out."""
+    while True:
+        empty = True
+        for batch in loader:
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError("The loader gave no batches.")
+
+
+def _snapshot(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader: object) -> dict:
+    stateful = hasattr(loader, "state_dict") and hasattr(loader, "load_state_dict")
+    return {
+        "loader": copy.deepcopy(loader.state_dict()) if stateful else None,  # TensorLoader
+        "model": {k: v.detach().clone() for k, v in model.state_dict().items()},
+        "optimizer": copy.deepcopy(optimizer.state_dict()) if optimizer is not None else None,
+        "requires_grad": [p.requires_grad for p in model.parameters()],
+        "grads": [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()],
+        "training": [m.training for m in model.modules()],
+        "rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
+    }
+
+
+def _restore(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader: object,
+             snap: dict) -> None:
+    if snap["loader"] is not None:
+        loader.load_state_dict(snap["loader"])
+    model.load_state_dict(snap["model"])
+    for p, flag, grad in zip(model.parameters(), snap["requires_grad"], snap["grads"]):
+        p.requires_grad_(flag)
+        p.grad = grad
+    for m, training in zip(model.modules(), snap["training"]):
+        m.training = training
+    if optimizer is not None:
+        optimizer.load_state_dict(snap["optimizer"])
+    torch.set_rng_state(snap["rng"])
+    if snap["cuda_rng"] is not None:
+        torch.cuda.set_rng_state_all(snap["cuda_rng"])
+
+
+def lr_find(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None,
+            optimizer: torch.optim.Optimizer | None = None, start_lr: float = 1e-7,
+            end_lr: float = 10.0, num_steps: int = 100, beta: float = 0.98, diverge: float = 4.0,
+            rule: str = "steepest") -> LRFindResult:
+    """Run an LR range test and restore everything afterwards.
+
+    Only the trainable parameters learn during the test, so it works on a partly frozen model;
+    recorded BatchNorm policies (``set_bn_policy``) are respected.
+
+    Args:
+        model: the model, on the device it will train on (batches are moved there).
+        loader: any iterable of ``(x, y)`` batches (a DataLoader, a TensorLoader, a list);
+            it is restarted if it runs out before ``num_steps``.
+        loss_fn: defaults to ``nn.CrossEntropyLoss()``.
+        optimizer: the optimizer you will train with; its state is restored afterwards. With
+            several groups the groups keep their LR ratios and the LR reported is the largest
+            group's. Default: AdamW over the trainable parameters, no weight decay.
+        start_lr: first LR tried.
+        end_lr: last LR tried.
+        num_steps: most batches to run (one LR each).
+        beta: smoothing of the loss (exponential moving average, bias-corrected, as fastai).
+        diverge: stop when the smoothed loss exceeds ``diverge`` times its best value.
+        rule: ``"steepest"`` or ``"min/10"`` (see ``suggest_lr``).
+
+    Returns:
+        An ``LRFindResult`` with ``.lrs``, ``.losses``, ``.suggestion``, ``.rule`` and ``.plot()``.
+    """
+    if num_steps < 2 or not 0 < start_lr < end_lr:
+        raise ValueError("Need num_steps >= 2 and 0 < start_lr < end_lr.")
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    device = next(model.parameters()).device
+    snap = _snapshot(model, optimizer, loader)
+    opt = optimizer or torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                         lr=start_lr, weight_decay=0.0)
+    top = max(g["lr"] for g in opt.param_groups) or 1.0
+    ratios = [(g["lr"] / top) or 1.0 for g in opt.param_groups]
+    gamma = (end_lr / start_lr) ** (1 / (num_steps - 1))
+    lrs: list[float] = []
+    losses: list[float] = []
+    raw: list[float] = []
+    avg, best, stopped = 0.0, math.inf, False
+    try:
+        model.train()
+        apply_bn_policy(model)
+        for step, (x, y) in zip(range(num_steps), _batches(loader)):
+            lr = start_lr * gamma**step
+            for group, ratio in zip(opt.param_groups, ratios):
+                group["lr"] = lr * ratio
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            loss = loss_fn(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            value = loss.item()
+            if not math.isfinite(value):
+                stopped = True
+                break
+            avg = beta * avg + (1 - beta) * value
+            smooth = avg / (1 - beta ** (step + 1))
+            lrs.append(lr)
+            losses.append(smooth)
+            raw.append(value)
+            best = min(best, smooth)
+            if step > 0 and smooth > diverge * best:
+                stopped = True
+                break
+    finally:
+        _restore(model, optimizer, loader, snap)
+    if len(lrs) < 2:
+        raise RuntimeError("The loss diverged at once. HINT: lower start_lr.")
+    suggestion, text = suggest_lr(lrs, losses, rule)
+    return LRFindResult(lrs, losses, raw, suggestion, text, stopped)

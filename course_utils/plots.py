@@ -1,0 +1,187 @@
+"""Training curves: a live plot updated in place, a quiet progress bar, and static figures.
+
+The live plot does what d2l's ``ProgressBoard`` and livelossplot do, without their flaw: they
+redraw with ``clear_output(wait=True)``, which also wipes everything else the cell printed.
+``LivePlot`` displays ONE output with ``display(..., display_id=True)`` and replaces only that
+output with ``handle.update(...)``, at most about once a second. Its last update is a static PNG
+figure, so the curve stays in the saved notebook (GitHub, nbval, exported HTML show it).
+
+Figures are drawn with matplotlib's object API (``Figure``, Agg canvas), never ``pyplot``, so
+nothing is shown twice and no global state changes.
+
+>>> from course_utils import plot_series
+>>> fig = plot_series({"head": [0.0, 0.1, 0.2]}, ylabel="drift")
+>>> fig.axes[0].get_ylabel()
+'drift'
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import sys
+import time
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .callbacks import Callback
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, VS Code, Colab, and nbval, which runs one)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in shell.config
+
+
+def progress_enabled() -> bool:
+    """Whether ``fit`` shows a progress bar. The rule, in order:
+
+    1. ``COURSE_PROGRESS=0`` turns bars off, ``COURSE_PROGRESS=1`` turns them on.
+    2. In a Jupyter kernel: on. ``tqdm.auto`` draws a widget that updates in place (under
+       nbval it is one output plus widget messages, never a line per step).
+    3. Elsewhere: on only when stderr is a terminal, so pytest, CI logs and pipes get no bar
+       (``LivePlot`` prints one line per epoch there instead).
+    """
+    setting = os.environ.get("COURSE_PROGRESS")
+    if setting in ("0", "1"):
+        return setting == "1"
+    return in_notebook() or sys.stderr.isatty()
+
+
+def figure_to_png(fig: Figure, dpi: int = 90) -> bytes:
+    """Render a Figure to PNG bytes with the Agg backend."""
+    buffer = io.BytesIO()
+    FigureCanvasAgg(fig).print_png(buffer, dpi=dpi)
+    return buffer.getvalue()
+
+
+def plot_series(series: dict[str, list[float]], ylabel: str = "", title: str = "",
+                xlabel: str = "epoch") -> Figure:
+    """One line per named series against its index; returns a matplotlib Figure."""
+    fig = Figure(figsize=(5, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    for name, values in series.items():
+        ax.plot(range(len(values)), values, marker="o", markersize=3, label=name)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    if len(series) > 1:
+        ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_history(history: Any, max_epochs: int | None = None) -> Figure:
+    """Loss and accuracy (train and validation) per epoch, the best epoch marked.
+
+    Args:
+        history: a :class:`~course_utils.History`.
+        max_epochs: fix the x axis to this many epochs (the live plot uses the planned total).
+    """
+    fig = Figure(figsize=(9, 3.2), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, metric in zip(axes, ("loss", "acc")):
+        for split, style in (("train", "-o"), ("val", "-s")):
+            values = getattr(history, f"{split}_{metric}")
+            if values and not all(math.isnan(v) for v in values):
+                ax.plot(history.epoch, values, style, markersize=3, label=split)
+        best = history.best_epoch
+        if best is not None:
+            ax.axvline(best, color="gray", linestyle=":", label=f"best (epoch {best})")
+        if max_epochs:
+            ax.set_xlim(-0.5, max_epochs - 0.5)
+        ax.set(xlabel="epoch", ylabel="accuracy" if metric == "acc" else "loss")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    if history.stop_reason not in ("", "completed"):
+        fig.suptitle(f"stopped: {history.stop_reason}", fontsize="small")
+    return fig
+
+
+class LivePlot(Callback):
+    """Live training curves in a notebook; one line per epoch outside one (``fit`` adds it).
+
+    Args:
+        min_interval: seconds between redraws (the last epoch is always drawn).
+        dpi: resolution of the PNG.
+    """
+
+    order = 90
+
+    def __init__(self, min_interval: float = 1.0, dpi: int = 90) -> None:
+        self.min_interval, self.dpi = min_interval, dpi
+        self.handle: Any = None
+        self.last_draw = -math.inf
+        self.notebook = False
+
+    def on_fit_start(self, state: Any) -> None:
+        self.notebook = in_notebook()
+        self.handle, self.last_draw = None, -math.inf  # a new output for every fit
+
+    def on_epoch_end(self, state: Any) -> None:
+        if not self.notebook:
+            from tqdm.auto import tqdm
+
+            tqdm.write(state.history.line(-1))
+        elif time.monotonic() - self.last_draw >= self.min_interval:
+            self.draw(state)
+
+    def on_fit_end(self, state: Any) -> None:
+        if self.notebook and len(state.history):
+            self.draw(state)  # the static final figure that stays in the notebook
+
+    def draw(self, state: Any) -> None:
+        """Render the history to a PNG and show it in this fit's one output."""
+        from IPython.display import Image, display
+
+        fig = plot_history(state.history, max_epochs=state.epochs)
+        image = Image(data=figure_to_png(fig, self.dpi), format="png")
+        if self.handle is None:
+            self.handle = display(image, display_id=True)
+        else:
+            self.handle.update(image)
+        self.last_draw = time.monotonic()
+
+
+class ProgressBar(Callback):
+    """One tqdm bar per ``fit`` over all its batches; see :func:`progress_enabled` for when.
+
+    The bar redraws at most once a second (``mininterval=1``); after each epoch its postfix
+    shows the epoch's metrics (read from the history: no extra device sync).
+    """
+
+    order = 95
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def on_fit_start(self, state: Any) -> None:
+        if not progress_enabled():
+            return
+        from tqdm.auto import tqdm
+
+        try:
+            total = (state.epochs - state.start_epoch) * len(state.train_loader)
+        except TypeError:  # a loader without len()
+            total = None
+        self.bar = tqdm(total=total, unit="batch", mininterval=1.0, leave=True, dynamic_ncols=True)
+
+    def on_batch_end(self, state: Any) -> None:
+        if self.bar is not None:
+            self.bar.update()
+
+    def on_epoch_end(self, state: Any) -> None:
+        if self.bar is not None:
+            h = state.history
+            self.bar.set_description(f"epoch {state.epoch}", refresh=False)
+            self.bar.set_postfix({k: round(h.last(k), 4) for k in ("train_loss", "val_loss", "val_acc")
+                                  if not math.isnan(h.last(k))}, refresh=False)
+
+    def on_fit_end(self, state: Any) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

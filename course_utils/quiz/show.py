@@ -1,0 +1,62 @@
+"""``show_quiz``: the last cell of every notebook. Widgets in Jupyter, text elsewhere.
+
+ipywidgets is imported only when the widget quiz is shown, so the rest of the quiz code
+(loading, grading, the text quiz, the instructor commands) works without it.
+
+>>> from course_utils.quiz import show_quiz
+>>> quiz = show_quiz("03", mode="text")  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+from typing import TYPE_CHECKING
+
+from .bank import load_bank
+from .text import TextQuiz, text_quiz
+
+if TYPE_CHECKING:
+    from .widget import QuizWidget
+
+
+def widgets_available() -> bool:
+    """True inside a Jupyter kernel, where ipywidgets can render."""
+    if importlib.util.find_spec("ipywidgets") is None:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def show_quiz(chapter: str | int, seed: int | str | None = 0, student: str | None = None,
+              results_dir: str | os.PathLike | None = None,
+              mode: str = "auto") -> "QuizWidget | TextQuiz":
+    """Show a chapter's quiz: the last cell of every notebook is ``show_quiz("03")``.
+
+    Args:
+        chapter: ``"03"``, ``3`` or a bank path.
+        seed: shuffles each question's options with ``Random(f"{seed}-{id}")``; None keeps
+            the written order.
+        student: name or id for the results file (default ``$COURSE_STUDENT`` or the last one
+            typed); the widget asks for it otherwise. Nothing is saved before a Check.
+        results_dir: where ``<student>.json`` goes (default ``$COURSE_RESULTS_DIR`` or
+            ``<repo>/results``).
+        mode: ``"widget"``, ``"text"`` (prints; answer with :func:`answer`), or ``"auto"``:
+            widgets inside a Jupyter kernel, text elsewhere.
+
+    Returns:
+        The :class:`QuizWidget` (displayed as a cell's last value) or a :class:`TextQuiz`.
+
+    >>> quiz = show_quiz("03", mode="text")  # doctest: +SKIP
+    """
+    if mode == "auto":
+        mode = "widget" if widgets_available() else "text"
+    if mode == "text":
+        return text_quiz(chapter, seed=seed, student=student, results_dir=results_dir)
+    if mode != "widget":
+        raise ValueError(f"mode must be 'auto', 'widget' or 'text'; got {mode!r}.")
+    from .widget import QuizWidget
+    return QuizWidget(load_bank(chapter), seed=seed, student=student, results_dir=results_dir)

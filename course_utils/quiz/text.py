@@ -1,0 +1,150 @@
+"""The quiz as plain text: for a terminal, a plain HTML export, or wherever widgets fail.
+
+Questions print with lettered options; a student answers with a function call, which
+never waits for input (safe under nbval), or in a terminal with ``python -m
+course_utils.quiz take 03``, which asks with ``input()``.
+
+>>> quiz = show_quiz("03", mode="text")  # doctest: +SKIP
+>>> answer("03", "freeze-loss-flat", "B")  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from .bank import Bank, Question, load_bank
+from .grading import LETTERS, Result, grade, letters_to_indices, shuffled_order
+from .results import record_attempts, recall_student, remember_student
+
+_last_quiz: dict[str, TextQuiz] = {}
+
+
+def format_question(question: Question, number: int, order: list[int]) -> str:
+    """One question as Markdown-ish text with lettered options in display order."""
+    kind = "choose all that apply" if question.multi_select else "choose one"
+    lines = [f"Q{number} [{question.difficulty}] ({question.id}, {kind})", question.text, ""]
+    for letter, index in zip(LETTERS, order):
+        text = question.options[index].text
+        body = text.replace("\n", "\n   ")
+        lines.append(f"{letter}. {body}")
+    return "\n".join(lines)
+
+
+def format_feedback(question: Question, order: list[int], result: Result) -> str:
+    """Feedback for one graded answer: verdict, each chosen option's explanation, solution."""
+    letter = {index: LETTERS[pos] for pos, index in enumerate(order)}
+    verdict = "Correct!" if result.correct else "Not quite."
+    lines = [verdict]
+    lines += [f"  {letter[i]}: {result.feedback[i]}" for i in result.selected]
+    if result.missed and question.multi_select:
+        lines.append(f"  You missed {len(result.missed)} correct option(s).")
+    answer_letters = ", ".join(letter[i] for i in sorted(result.correct_options,
+                                                         key=order.index))
+    lines += ["", "Solution:", question.solution, f"Answer: {answer_letters}",
+              f"Quick check: {question.quick_check}"]
+    return "\n".join(lines)
+
+
+class TextQuiz:
+    """A chapter's quiz answered by calls: ``quiz.answer("freeze-loss-flat", "B")``.
+
+    Attributes:
+        bank: the chapter's bank.
+        orders: question id -> display order of its options (written indices).
+        results: question id -> list of :class:`Result`, one per attempt.
+    """
+
+    def __init__(self, bank: Bank, seed: int | str | None = 0, student: str | None = None,
+                 results_dir: str | os.PathLike | None = None) -> None:
+        self.bank, self.seed, self.results_dir = bank, seed, results_dir
+        self.student = student
+        self.orders = {q.id: shuffled_order(q, seed) for q in bank.questions}
+        self.results: dict[str, list[Result]] = {}
+
+    def text(self) -> str:
+        """The whole quiz as text, with how to answer."""
+        ch = self.bank.chapter
+        first = self.bank.questions[0].id
+        parts = [f"Quiz {ch}: {self.bank.title} ({len(self.bank)} questions)",
+                 f'Answer in a cell: answer("{ch}", "{first}", "B")   (several letters for '
+                 f'"choose all": "B, D"); in a terminal: python -m course_utils.quiz take {ch}']
+        parts += [format_question(q, n, self.orders[q.id])
+                  for n, q in enumerate(self.bank.questions, 1)]
+        return "\n\n".join(parts)
+
+    def answer(self, question_id: str, letters: str, verbose: bool = True) -> Result:
+        """Grade an answer given as displayed letters, print feedback and save it."""
+        question = self.bank[question_id]
+        order = self.orders[question_id]
+        result = grade(question, letters_to_indices(question, order, letters))
+        self.results.setdefault(question_id, []).append(result)
+        student = self.student or recall_student(self.results_dir)
+        if student:
+            record_attempts([{"chapter": self.bank.chapter, "question": question_id,
+                              "selected": list(result.selected), "correct": result.correct}],
+                            student, self.results_dir)
+            remember_student(student, self.results_dir)
+        if verbose:
+            print(format_feedback(question, order, result))
+            if not student:
+                print('(Not saved: pass student="your name" to show_quiz, or set '
+                      "COURSE_STUDENT, to keep your results.)")
+            print(self.score_line())
+        return result
+
+    def score_line(self) -> str:
+        """Running score: questions right on the first try, and how many were answered."""
+        first = sum(r[0].correct for r in self.results.values())
+        return (f"Score: {first}/{len(self.bank)} right on the first try "
+                f"({len(self.results)} of {len(self.bank)} answered)")
+
+    def run(self, ask: Callable[[str], str] | None = None) -> str:
+        """Ask every question in turn with ``ask`` (default ``input``); return the score."""
+        ask = ask or input
+        if not self.student:
+            self.student = recall_student(self.results_dir) or ask(
+                "Your name or student id: ").strip() or None
+        for n, question in enumerate(self.bank.questions, 1):
+            print("\n" + format_question(question, n, self.orders[question.id]))
+            while True:
+                reply = ask("Your answer (letters, empty to skip): ").strip()
+                if not reply:
+                    break
+                try:
+                    self.answer(question.id, reply)
+                    break
+                except ValueError as err:
+                    print(err)
+        line = self.score_line()
+        print("\n" + line)
+        return line
+
+    def __repr__(self) -> str:
+        return f"<TextQuiz chapter {self.bank.chapter}: {self.score_line()}>"
+
+
+def text_quiz(chapter: str | int, seed: int | str | None = 0, student: str | None = None,
+              results_dir: str | os.PathLike | None = None, show: bool = True) -> TextQuiz:
+    """Build (and print) the text quiz of a chapter; :func:`answer` then grades against it."""
+    quiz = TextQuiz(load_bank(chapter), seed=seed, student=student, results_dir=results_dir)
+    _last_quiz[quiz.bank.chapter] = quiz
+    if show:
+        print(quiz.text())
+    return quiz
+
+
+def answer(chapter: str | int, question_id: str, letters: str, **kwargs: Any) -> Result:
+    """Answer one question of the text quiz by its displayed letters, e.g. ``"B"``.
+
+    Uses the quiz last shown for that chapter (so the letters match what you saw);
+    otherwise builds one with ``kwargs`` (seed, student, results_dir) without printing it.
+
+    >>> answer("03", "freeze-loss-flat", "B")  # doctest: +SKIP
+    Correct!
+    """
+    key = f"{int(chapter):02d}"
+    quiz = _last_quiz.get(key) if not kwargs else None
+    if quiz is None:
+        quiz = text_quiz(key, show=False, **kwargs)
+    return quiz.answer(question_id, letters)

@@ -1,0 +1,336 @@
+"""``fit()``: one readable training loop with named events; ``evaluate()``; ``History``.
+
+Everything optional (live plot, progress bar, early stopping, best weights, gradual unfreezing,
+checkpoints, L2-SP) is a callback, so the loop itself stays short: read it with
+``show_training_loop()``.
+
+Speed without changing what you read:
+
+* Metrics are summed ON THE DEVICE and read once per epoch. ``loss.item()`` in every step
+  would make the CPU wait for the GPU each batch (a "host sync") and idle the GPU.
+* On CUDA: bf16 autocast (matmuls and convolutions in bfloat16; no GradScaler needed) and
+  channels_last memory layout (what tensor cores like). On a CPU autocast is OFF by default:
+  bf16 pays only on CPUs with AMX/AVX512-bf16 units (about 2x on this course's CI machine, a
+  slowdown on many laptops). Switch it with ``fit(..., amp="bf16")`` or ``COURSE_AMP=bf16``.
+* NaN/inf: because the loss is never read per step, it is checked once per epoch on the
+  epoch's summed loss (any NaN or inf step makes the sum NaN or inf). A bad epoch therefore
+  runs to its end before training stops; the best weights are then restored, so nothing is lost.
+
+>>> import torch
+>>> from course_utils import TensorLoader, fit
+>>> x, y = torch.randint(0, 255, (64, 8, 8), dtype=torch.uint8), torch.arange(64) % 2
+>>> loader = TensorLoader(x, y, batch_size=16, device="cpu", seed=0)
+>>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 2))
+>>> history = fit(model, loader, epochs=2, lr=1e-2, live_plot=False, progress=False)
+>>> len(history.train_loss)
+2
+"""
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable
+
+import torch
+from torch import nn
+
+from .callbacks import BestWeights, Callback
+from .checkpoint import load_checkpoint
+from .device import get_device
+from .param_groups import param_groups
+from .plots import LivePlot, ProgressBar, plot_history
+from .surgery import apply_bn_policy
+
+METRICS = ("train_loss", "train_acc", "val_loss", "val_acc")
+
+
+class NonFiniteLoss(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+
+@dataclass
+class History:
+    """What happened per epoch (epochs count from 0), and the LR of every group at every step."""
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    time: list[float] = field(default_factory=list)  # seconds per epoch, validation included
+    lrs: dict[str, list[float]] = field(default_factory=dict)  # group name -> LR per step
+    stop_reason: str = "completed"
+
+    def add(self, epoch: int, train: dict, val: dict, seconds: float) -> None:
+        """Append one epoch's metrics (``val`` may be empty: NaN is stored)."""
+        self.epoch.append(epoch)
+        self.train_loss.append(train["loss"])
+        self.train_acc.append(train["acc"])
+        self.val_loss.append(val.get("loss", math.nan))
+        self.val_acc.append(val.get("acc", math.nan))
+        self.time.append(seconds)
+
+    def record_lrs(self, optimizer: torch.optim.Optimizer) -> None:
+        """Append every group's current LR; a group added later gets NaN for earlier steps."""
+        steps = max((len(v) for v in self.lrs.values()), default=0)
+        for i, group in enumerate(optimizer.param_groups):
+            name = group.get("name", f"group{i}")
+            while name in self.lrs and len(self.lrs[name]) > steps:  # two groups, one name
+                name += "'"
+            self.lrs.setdefault(name, [math.nan] * steps).append(float(group["lr"]))
+
+    def last(self, key: str) -> float:
+        """The latest value of a metric (NaN when there is none)."""
+        values = getattr(self, key)
+        return values[-1] if values else math.nan
+
+    @property
+    def best_epoch(self) -> int | None:
+        """Epoch with the lowest val_loss (train_loss without validation); None if empty."""
+        losses = self.val_loss if any(math.isfinite(v) for v in self.val_loss) else self.train_loss
+        finite = [(v, e) for v, e in zip(losses, self.epoch) if math.isfinite(v)]
+        return min(finite)[1] if finite else None
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def line(self, i: int = -1) -> str:
+        """One epoch as text: ``epoch 3  train_loss 0.4123  train_acc 0.853 ...``."""
+        parts = [f"epoch {self.epoch[i]:>3}"]
+        for key in METRICS:
+            value = getattr(self, key)[i]
+            if math.isfinite(value):
+                parts.append(f"{key} {value:.4f}" if "loss" in key else f"{key} {value:.3f}")
+        return "  ".join(parts + [f"{self.time[i]:.1f}s"])
+
+    def table(self) -> str:
+        """All epochs as text, the best one marked with ``*``."""
+        best = self.best_epoch
+        lines = [self.line(i) + ("  *" if e == best else "") for i, e in enumerate(self.epoch)]
+        if self.stop_reason != "completed":
+            lines.append(f"stopped: {self.stop_reason}")
+        return "\n".join(lines) or "History (no epoch finished)"
+
+    def __repr__(self) -> str:
+        return self.table()
+
+    def to_dict(self) -> dict:
+        """Plain lists and numbers (for checkpoints, JSON, or ``pandas.DataFrame``)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        """Rebuild a History from :meth:`to_dict`'s output."""
+        return cls(**data)
+
+    def plot(self) -> Any:
+        """Loss and accuracy per epoch as a matplotlib Figure (see ``plots.plot_history``)."""
+        return plot_history(self)
+
+
+def amp_dtype(amp: str | bool | None, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for ``amp`` on ``device`` (None: full fp32).
+
+    ``"auto"``: ``$COURSE_AMP`` if set, else bf16 on a CUDA GPU that supports it, else off.
+    ``"bf16"``/True: bf16 everywhere (on a CPU only worth it with AMX/AVX512-bf16). ``"off"``/False.
+
+    >>> amp_dtype("auto", torch.device("cpu")) is None or "COURSE_AMP" in os.environ
+    True
+    """
+    if amp == "auto":
+        amp = os.environ.get("COURSE_AMP", "auto")
+    if amp == "auto":
+        cuda = device.type == "cuda" and torch.cuda.is_bf16_supported()
+        return torch.bfloat16 if cuda else None
+    if amp in (True, "bf16", "bfloat16", "1"):
+        return torch.bfloat16
+    if amp in (False, None, "off", "fp32", "0"):
+        return None
+    raise ValueError(f"amp={amp!r}: use 'auto', 'bf16' or 'off'.")
+
+
+@dataclass
+class FitState:
+    """Everything a callback may read or change during ``fit``."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    train_loader: Iterable
+    val_loader: Iterable | None
+    loss_fn: Callable
+    device: torch.device
+    epochs: int
+    dtype: torch.dtype | None  # autocast dtype, None = fp32
+    callbacks: list[Callback]
+    history: History = field(default_factory=History)
+    start_epoch: int = 0
+    epoch: int = 0
+    step: int = 0
+    loss: torch.Tensor | None = None
+    stop: bool = False  # a callback sets it to end training after this epoch
+    stop_reason: str = "completed"
+    failed: bool = False  # NaN/inf loss or KeyboardInterrupt
+
+    def emit(self, event: str) -> None:
+        """Call ``event`` (for example ``"on_epoch_end"``) on every callback, in order."""
+        for callback in self.callbacks:
+            getattr(callback, event)(self)
+
+    def autocast(self) -> torch.autocast:
+        return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None)
+
+
+def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e-3,
+        weight_decay: float = 0.0, optimizer: torch.optim.Optimizer | None = None,
+        scheduler: Any = None, val_loader: Iterable | None = None, loss_fn: Callable | None = None,
+        callbacks: Iterable[Callback] = (), device: str | torch.device | None = None,
+        amp: str | bool = "auto", channels_last: bool | str = "auto", monitor: str = "val_loss",
+        restore_best: bool = True, live_plot: bool = True, progress: bool = True,
+        resume_from: str | os.PathLike | None = None) -> History:
+    """Train ``model`` for ``epochs`` epochs; returns the :class:`History`.
+
+    Args:
+        model: the model (moved to ``device``).
+        train_loader: yields ``(x, y)`` batches (a ``TensorLoader`` or a ``DataLoader``).
+        epochs: total epochs (when resuming, training continues up to this number).
+        lr, weight_decay: for the default optimizer, AdamW over ``param_groups(model)``
+            (trainable parameters only; no weight decay on 1-D tensors).
+        optimizer: your own optimizer instead.
+        scheduler: stepped after EVERY BATCH; an LR scheduler or a factory
+            ``f(optimizer, total_steps)`` such as ``one_cycle`` or ``partial(warmup_cosine, ...)``.
+        val_loader: evaluated after each epoch.
+        loss_fn: ``loss_fn(logits, y)`` returning the batch mean; default cross-entropy.
+        callbacks: e.g. ``EarlyStopping``, ``GradualUnfreeze``, ``WeightDrift``, ``L2SP``,
+            ``SaveCheckpoint``.
+        device: default: the train loader's device, else ``get_device()``.
+        amp: autocast, see :func:`amp_dtype` ("auto": bf16 on CUDA, off on a CPU).
+        channels_last: "auto": on CUDA or with bf16.
+        monitor: the metric that picks the best epoch ("val_loss", "val_acc"...).
+        restore_best: put the best epoch's weights back at the end (always after NaN or Ctrl+C).
+        live_plot: a live loss/accuracy plot in a notebook, one line per epoch elsewhere.
+        progress: a progress bar (see ``plots.progress_enabled`` for when it shows).
+        resume_from: a checkpoint from ``SaveCheckpoint``: continue after its epoch, exactly.
+    """
+    s = _setup(model, train_loader, epochs, lr, weight_decay, optimizer, scheduler, val_loader,
+               loss_fn, callbacks, device, amp, channels_last, monitor, restore_best, live_plot,
+               progress)
+    if resume_from is not None:
+        _resume(s, resume_from)  # weights, optimizer, scheduler, freeze state, RNG, history
+    s.emit("on_fit_start")
+    try:
+        for s.epoch in range(s.start_epoch, epochs):
+            s.emit("on_epoch_start")
+            model.train()
+            apply_bn_policy(model)  # model.train() woke frozen BatchNorm layers: back to eval
+            start, seen = time.perf_counter(), 0
+            loss_sum = correct = torch.zeros((), device=s.device)  # summed on the device
+            for x, y in train_loader:
+                x, y = x.to(s.device, non_blocking=True), y.to(s.device, non_blocking=True)
+                with s.autocast():
+                    out = model(x)
+                    loss = s.loss_fn(out, y)
+                s.loss = loss
+                s.emit("on_loss")  # a callback may add a penalty to s.loss (L2SP)
+                s.optimizer.zero_grad(set_to_none=True)
+                s.loss.backward()
+                s.optimizer.step()
+                s.history.record_lrs(s.optimizer)  # the LRs this step used
+                if s.scheduler is not None:
+                    s.scheduler.step()
+                loss_sum = loss_sum + loss.detach().float() * len(y)  # no .item(): no sync
+                correct = correct + (out.argmax(dim=1) == y).sum()
+                seen, s.step = seen + len(y), s.step + 1
+                s.emit("on_batch_end")
+            train = {"loss": loss_sum.item() / seen, "acc": correct.item() / seen}  # 1 sync
+            if not math.isfinite(train["loss"]):
+                raise NonFiniteLoss(f"the training loss became {train['loss']} in epoch {s.epoch}")
+            val = {} if val_loader is None else evaluate(model, val_loader, s.loss_fn, amp=s.dtype)
+            s.history.add(s.epoch, train, val, time.perf_counter() - start)
+            s.emit("on_epoch_end")  # best weights, early stopping, checkpoint, plot
+            if s.stop:
+                break
+    except KeyboardInterrupt:
+        s.failed, s.stop_reason = True, f"interrupted (KeyboardInterrupt) in epoch {s.epoch}"
+    except NonFiniteLoss as err:
+        s.failed, s.stop_reason = True, str(err)
+        warnings.warn(f"Training stopped: {err}. HINT: lower the learning rate, add warm-up or "
+                      "gradient clipping. The best weights are restored; the optimizer's state "
+                      "may hold NaN: build a new optimizer before training on.", RuntimeWarning, stacklevel=2)
+    s.history.stop_reason = s.stop_reason
+    if s.stop_reason != "completed":
+        print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")
+    s.emit("on_fit_end")  # best weights back, final figure, progress bar closed
+    return s.history
+
+
+def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, weight_decay: float,
+           optimizer: Any, scheduler: Any, val_loader: Any, loss_fn: Any, callbacks: Iterable,
+           device: Any, amp: Any, channels_last: Any, monitor: str, restore_best: bool,
+           live_plot: bool, progress: bool) -> FitState:
+    """Resolve fit's defaults: device, memory layout, optimizer, scheduler, callbacks."""
+    device = torch.device(device or getattr(train_loader, "device", None) or get_device(False))
+    dtype = amp_dtype(amp, device)
+    if channels_last == "auto":
+        channels_last = device.type == "cuda" or dtype is not None
+    model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
+    if optimizer is None:
+        groups = param_groups(model, lr=lr, weight_decay=weight_decay)
+        if not groups:
+            raise ValueError("Every parameter is frozen: nothing to train. "
+                             "HINT: unfreeze(model, 'head') or freeze_to(model, -1).")
+        optimizer = torch.optim.AdamW(groups, lr=lr)
+    if scheduler is not None and not hasattr(scheduler, "step"):  # a factory
+        scheduler = scheduler(optimizer, epochs * len(train_loader))
+    cbs = [*callbacks, BestWeights(monitor, restore=restore_best)]
+    cbs += [LivePlot()] if live_plot else []
+    cbs += [ProgressBar()] if progress else []
+    return FitState(model, optimizer, scheduler, train_loader, val_loader,
+                    loss_fn or nn.CrossEntropyLoss(), device, epochs, dtype,
+                    sorted(cbs, key=lambda cb: cb.order))
+
+
+def _resume(s: FitState, path: str | os.PathLike) -> None:
+    """Load a SaveCheckpoint file into the run and continue after its epoch."""
+    checkpoint = load_checkpoint(path, s.model, s.optimizer, s.scheduler, loader=s.train_loader,
+                                 callbacks=s.callbacks, restore_rng=True)
+    s.history = History.from_dict(checkpoint["history"])
+    s.start_epoch = s.epoch = checkpoint["epoch"] + 1
+    s.step = len(next(iter(s.history.lrs.values()), []))
+    print(f"Resumed from {path}: epoch {checkpoint['epoch']} finished, continuing at {s.start_epoch}.")
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None, *,
+             device: str | torch.device | None = None,
+             amp: str | bool | torch.dtype | None = "auto") -> dict[str, float]:
+    """Mean loss and accuracy of ``model`` on ``loader``, in eval mode, without gradients.
+
+    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    >>> batches = [(torch.zeros(3, 2, 2), torch.zeros(3, dtype=torch.long))]
+    >>> sorted(evaluate(model, batches))
+    ['acc', 'loss']
+    """
+    device = torch.device(device) if device else next(model.parameters()).device
+    dtype = amp if isinstance(amp, torch.dtype) or amp is None else amp_dtype(amp, device)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    model.eval()
+    loss_sum = correct = torch.zeros((), device=device)
+    seen = 0
+    for x, y in loader:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+            out = model(x)
+            loss_sum = loss_sum + loss_fn(out, y).float() * len(y)
+        correct = correct + (out.argmax(dim=1) == y).sum()
+        seen += len(y)
+    return {"loss": loss_sum.item() / seen, "acc": correct.item() / seen}
+
+
+def show_training_loop() -> None:
+    """Print the source of :func:`fit`, the course's whole training loop (as fastai does)."""
+    print(inspect.getsource(fit))

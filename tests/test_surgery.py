@@ -1,0 +1,283 @@
+"""course_utils.surgery: heads, regex layer groups, freezing, BatchNorm policy, summary."""
+import pytest
+import timm
+import torch
+import torchvision
+from torch import nn
+from torchvision.models import VisionTransformer
+
+from course_utils.lab_net import LabResNet
+from course_utils.surgery import (
+    apply_bn_policy, freeze, freeze_state, freeze_to, group_parameters, layer_groups,
+    load_freeze_state, replace_head, set_bn_policy, trainable_summary, unfreeze,
+)
+
+RESNET_GROUPS = ["stem", "layer1", "layer2", "layer3", "layer4", "head"]
+
+
+def lab_net(num_classes=3):
+    torch.manual_seed(0)
+    return LabResNet(num_classes=num_classes, widths=(4, 4, 8, 8))
+
+
+def tiny_vit(num_classes=3):
+    return VisionTransformer(image_size=16, patch_size=8, num_layers=2, num_heads=2,
+                             hidden_dim=8, mlp_dim=16, num_classes=num_classes)
+
+
+def lite0(num_classes=3):
+    return timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=num_classes)
+
+
+def trainable(model):
+    return [n for n, p in model.named_parameters() if p.requires_grad]
+
+
+def bns(model):
+    return [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+
+
+def train_steps(model, steps=3):
+    """What fit() does each epoch: model.train(); apply_bn_policy(model); SGD steps."""
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    for _ in range(steps):
+        model.train()
+        apply_bn_policy(model)
+        loss = nn.functional.cross_entropy(model(torch.randn(8, 1, 28, 28) * 3 + 1),
+                                           torch.randint(0, 3, (8,)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+# --- layer groups -------------------------------------------------------------------------
+
+def test_resnet_groups_in_order():
+    groups = layer_groups(torchvision.models.resnet18(weights=None))
+    assert list(groups) == RESNET_GROUPS
+    assert groups["stem"] == ["conv1", "bn1"] and groups["head"] == ["fc"]
+
+
+def test_lab_net_has_the_resnet_groups():
+    groups = layer_groups(lab_net())
+    assert list(groups) == RESNET_GROUPS
+    assert groups["layer4"] == ["layer4"]
+
+
+def test_efficientnet_groups():
+    groups = layer_groups(lite0())
+    assert list(groups) == ["stem"] + [f"blocks.{i}" for i in range(7)] + ["head"]
+    assert groups["stem"] == ["conv_stem", "bn1"]
+    assert groups["head"] == ["conv_head", "bn2", "classifier"]
+
+
+def test_vit_groups():
+    groups = layer_groups(tiny_vit())
+    assert list(groups) == ["stem", "encoder_layer_0", "encoder_layer_1", "head"]
+    assert set(groups["stem"]) == {"class_token", "conv_proj", "encoder.pos_embedding"}
+    assert groups["head"] == ["encoder.ln", "heads"]
+
+
+@pytest.mark.parametrize("build", [lab_net, tiny_vit, lite0])
+def test_every_parameter_in_exactly_one_group(build):
+    model = build()
+    names = [n for ps in group_parameters(model).values() for n, _ in ps]
+    assert sorted(names) == sorted(n for n, _ in model.named_parameters())
+
+
+def test_unknown_model_falls_back_to_top_level_children():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2))
+    assert layer_groups(model) == {"0": ["0"], "2": ["2"]}
+
+
+def test_regex_rules_do_not_match_substrings():
+    model = nn.Module()
+    model.fc = nn.Linear(2, 2)
+    model.fc_extra = nn.Linear(2, 2)
+    with pytest.raises(ValueError, match="fc_extra.weight"):
+        group_parameters(model, rules=[("head", r"^fc\b")])
+
+
+def test_unknown_group_name_lists_the_groups():
+    with pytest.raises(KeyError, match="layer4"):
+        freeze(lab_net(), "layer5")
+
+
+# --- replace_head -------------------------------------------------------------------------
+
+def test_replace_head_resnet():
+    model = torchvision.models.resnet18(weights=None, num_classes=10)
+    head = replace_head(model, 5)
+    assert model.fc is head and head.out_features == 5
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 5)
+
+
+def test_replace_head_lab_net():
+    model = lab_net(10)
+    replace_head(model, 4)
+    assert model(torch.randn(2, 1, 28, 28)).shape == (2, 4)
+
+
+def test_replace_head_efficientnet():
+    model = lite0(10)
+    head = replace_head(model, 5)
+    assert model.classifier is head and head.out_features == 5
+    assert model.eval()(torch.randn(1, 3, 32, 32)).shape == (1, 5)
+
+
+def test_replace_head_vit():
+    model = tiny_vit(10)
+    head = replace_head(model, 5)
+    assert model.heads.head is head and model.num_classes == 5
+    assert model(torch.randn(2, 3, 16, 16)).shape == (2, 5)
+
+
+@pytest.mark.filterwarnings("ignore:Every parameter is frozen")
+def test_replace_head_is_trainable_on_a_frozen_model():
+    model = lab_net()
+    freeze(model, train_bn=False)
+    replace_head(model, 7)
+    assert trainable(model) == ["fc.weight", "fc.bias"]
+
+
+def test_replace_head_unknown_model_says_what_to_do():
+    with pytest.raises(ValueError, match="Replace it yourself"):
+        replace_head(nn.Sequential(nn.Conv2d(1, 1, 3)), 3)
+
+
+# --- freezing -----------------------------------------------------------------------------
+
+def test_freeze_to_minus_one_leaves_only_the_head():
+    model = lab_net()
+    freeze_to(model, -1, train_bn=False)
+    assert trainable(model) == ["fc.weight", "fc.bias"]
+
+
+def test_freeze_to_minus_two_trains_layer4_and_head():
+    model = lab_net()
+    freeze_to(model, -2, train_bn=False)
+    assert all(n.startswith(("layer4.", "fc.")) for n in trainable(model))
+    assert all(p.requires_grad for p in model.layer4.parameters())
+
+
+@pytest.mark.filterwarnings("ignore:Every parameter is frozen")
+def test_freeze_to_zero_unfreezes_everything():
+    model = lab_net()
+    freeze(model, train_bn=False)
+    freeze_to(model, 0)
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_freeze_default_keeps_batchnorm_trainable():
+    model = lab_net()
+    freeze(model, "layer1")  # train_bn=True, as in fastai and Lightning
+    assert not model.layer1[0].conv1.weight.requires_grad
+    assert model.layer1[0].bn1.weight.requires_grad
+
+
+def test_freeze_accepts_modules():
+    model = lab_net()
+    freeze(model, [model.layer3, model.layer4], train_bn=False)
+    assert not any(p.requires_grad for p in model.layer4.parameters())
+    assert model.layer2[0].conv1.weight.requires_grad
+
+
+def test_warning_when_nothing_is_trainable():
+    with pytest.warns(UserWarning, match="HINT"):
+        freeze(lab_net(), train_bn=False)
+
+
+@pytest.mark.filterwarnings("ignore:Every parameter is frozen")
+def test_unfreeze_group_makes_it_trainable_again():
+    model = lab_net()
+    freeze(model, train_bn=False)
+    unfreeze(model, "layer4")
+    assert all(p.requires_grad for p in model.layer4.parameters())
+    assert not model.conv1.weight.requires_grad
+
+
+# --- BatchNorm policy ---------------------------------------------------------------------
+
+def test_frozen_bn_keeps_running_stats_through_model_train():
+    model = lab_net()
+    set_bn_policy(model, "frozen")
+    before = model.layer1[0].bn1.running_mean.clone()
+    train_steps(model)
+    assert torch.equal(model.layer1[0].bn1.running_mean, before)
+
+
+def test_train_bn_updates_running_stats():
+    model = lab_net()
+    set_bn_policy(model, "train")
+    before = model.layer1[0].bn1.running_mean.clone()
+    train_steps(model)
+    assert not torch.equal(model.layer1[0].bn1.running_mean, before)
+
+
+def test_frozen_policy_freezes_affine_parameters():
+    model = lab_net()
+    set_bn_policy(model, "frozen", groups="layer2")
+    assert not model.layer2[0].bn1.weight.requires_grad and not model.layer2[0].bn1.bias.requires_grad
+    assert model.layer3[0].bn1.weight.requires_grad
+
+
+def test_eval_policy_keeps_affine_trainable_but_layer_in_eval():
+    model = lab_net()
+    set_bn_policy(model, "eval")
+    model.train()
+    apply_bn_policy(model)
+    assert all(not bn.training and bn.weight.requires_grad for bn in bns(model))
+    assert model.layer1[0].conv1.training
+
+
+def test_apply_bn_policy_is_a_no_op_without_policy():
+    model = lab_net().train()
+    apply_bn_policy(model)
+    assert all(m.training for m in model.modules())
+
+
+def test_freeze_with_train_bn_false_freezes_bn_statistics():
+    model = lab_net()
+    freeze_to(model, -1, train_bn=False)
+    before = {k: v.clone() for k, v in model.state_dict().items() if "running" in k}
+    train_steps(model)
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in before.items())
+
+
+def test_unknown_policy_raises():
+    with pytest.raises(ValueError, match="frozen"):
+        set_bn_policy(lab_net(), "freeze")
+
+
+def test_freeze_state_round_trip():
+    model = lab_net()
+    freeze_to(model, -2, train_bn=False)
+    state = freeze_state(model)
+    fresh = lab_net()
+    load_freeze_state(fresh, state)
+    assert trainable(fresh) == trainable(model)
+    fresh.train()
+    apply_bn_policy(fresh)
+    assert not fresh.layer1[0].bn1.training and fresh.layer4[0].bn1.training
+
+
+# --- summary ------------------------------------------------------------------------------
+
+def test_trainable_summary_counts():
+    model = lab_net()
+    freeze_to(model, -1, train_bn=False)
+    rows = trainable_summary(model).rows
+    assert [r["group"] for r in rows] == RESNET_GROUPS + ["total"]
+    assert rows[-2]["trainable"] == f"{model.fc.weight.numel() + model.fc.bias.numel():,}"
+    assert rows[1]["trainable"] == "0" and rows[1]["bn"] == "frozen"
+
+
+def test_trainable_summary_shows_optimizer_lrs():
+    model = lab_net()
+    freeze_to(model, -2, train_bn=False)
+    opt = torch.optim.SGD([{"params": model.layer4.parameters(), "lr": 1e-4},
+                           {"params": model.fc.parameters(), "lr": 1e-2}])
+    summary = trainable_summary(model, opt)
+    lrs = {r["group"]: r["lr"] for r in summary.rows}
+    assert lrs["layer4"] == "1.0e-04" and lrs["head"] == "1.0e-02" and lrs["layer1"] == "-"
+    assert "layer4" in repr(summary) and summary._repr_html_().startswith("<table>")

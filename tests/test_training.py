@@ -1,0 +1,244 @@
+"""fit(), evaluate(), History: learning, metrics, schedules, NaN, Ctrl+C, BatchNorm, speed rules."""
+import math
+import sys
+from functools import partial
+
+import pytest
+import torch
+from torch import nn
+
+from course_utils import (Callback, History, TensorLoader, evaluate, fit, seed_everything,
+                          show_training_loop)
+from course_utils.schedules import warmup_cosine
+from course_utils.surgery import set_bn_policy
+from course_utils.training import amp_dtype
+
+QUIET = {"live_plot": False, "progress": False}
+
+
+class TinyNet(nn.Module):
+    """Layer groups (fallback rules): stem, block, head."""
+
+    def __init__(self, num_classes=2):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU())
+        self.block = nn.Sequential(nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.ReLU(),
+                                   nn.AdaptiveAvgPool2d(2), nn.Flatten())
+        self.head = nn.Linear(32, num_classes)
+
+    def forward(self, x):
+        return self.head(self.block(self.stem(x)))
+
+
+def loaders(n=128, seed=0):
+    """A learnable task: is the top half of the image brighter than the bottom half?"""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randint(0, 256, (n, 8, 8), generator=g, dtype=torch.uint8)
+    y = (x[:, :4].float().mean((1, 2)) > x[:, 4:].float().mean((1, 2))).long()
+    cut = n * 3 // 4
+    return (TensorLoader(x[:cut], y[:cut], batch_size=16, shuffle=True, device="cpu", seed=seed),
+            TensorLoader(x[cut:], y[cut:], batch_size=32, device="cpu"))
+
+
+class Snapshots(Callback):
+    """Weights after each epoch, to compare with what fit restores."""
+
+    def __init__(self):
+        self.weights = {}
+
+    def on_epoch_end(self, state):
+        self.weights[state.epoch] = {k: v.clone() for k, v in state.model.state_dict().items()}
+
+
+def same_weights(model, weights):
+    return all(torch.equal(v, weights[k]) for k, v in model.state_dict().items())
+
+
+def test_loss_goes_down():
+    seed_everything(0)
+    train, val = loaders()
+    history = fit(TinyNet(), train, epochs=6, lr=1e-2, val_loader=val, **QUIET)
+    assert history.train_loss[-1] < 0.8 * history.train_loss[0]
+    assert history.val_acc[history.best_epoch] > 0.6
+
+
+def test_history_has_one_entry_per_epoch_and_lr_per_step():
+    seed_everything(0)
+    train, val = loaders()
+    history = fit(TinyNet(), train, epochs=3, val_loader=val, **QUIET)
+    assert history.epoch == [0, 1, 2]
+    assert all(len(getattr(history, k)) == 3 for k in
+               ("train_loss", "train_acc", "val_loss", "val_acc", "time"))
+    assert all(len(v) == 3 * len(train) for v in history.lrs.values())
+    assert history.stop_reason == "completed"
+
+
+def test_without_validation_val_metrics_are_nan_and_best_uses_train_loss():
+    seed_everything(0)
+    train, _ = loaders()
+    history = fit(TinyNet(), train, epochs=2, **QUIET)
+    assert all(math.isnan(v) for v in history.val_loss)
+    assert history.best_epoch == min(range(2), key=lambda e: history.train_loss[e])
+
+
+def test_scheduler_factory_gets_total_steps_and_is_stepped_per_batch():
+    seed_everything(0)
+    train, _ = loaders()
+    seen = {}
+
+    def factory(optimizer, total_steps):
+        seen["total"] = total_steps
+        return warmup_cosine(optimizer, total_steps, warmup_steps=2)
+
+    history = fit(TinyNet(), train, epochs=2, lr=1e-2, scheduler=factory, **QUIET)
+    lrs = next(iter(history.lrs.values()))
+    assert seen["total"] == 2 * len(train) == len(lrs)
+    assert lrs[0] == pytest.approx(5e-3) and lrs[1] == pytest.approx(1e-2)
+    assert lrs[-1] < lrs[2]
+
+
+def test_evaluate_returns_loss_and_acc_without_gradients_in_eval_mode():
+    _, val = loaders()
+    model = TinyNet().train()
+    result = evaluate(model, val)
+    assert set(result) == {"loss", "acc"} and 0 <= result["acc"] <= 1
+    assert not model.training
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_restore_best_puts_back_the_best_epochs_weights():
+    seed_everything(0)
+    train, val = loaders()
+    model, snaps = TinyNet(), Snapshots()
+    history = fit(model, train, epochs=4, lr=0.05, val_loader=val, callbacks=[snaps], **QUIET)
+    assert same_weights(model, snaps.weights[history.best_epoch])
+
+
+class BreakLoss:
+    """Cross-entropy that turns NaN from epoch ``bad`` on (set by the callback below)."""
+
+    def __init__(self):
+        self.nan = False
+
+    def __call__(self, out, y):
+        loss = nn.functional.cross_entropy(out, y)
+        return loss * math.nan if self.nan else loss
+
+
+class NanFrom(Callback):
+    def __init__(self, loss_fn, epoch):
+        self.loss_fn, self.epoch = loss_fn, epoch
+
+    def on_epoch_start(self, state):
+        self.loss_fn.nan = state.epoch >= self.epoch
+
+
+def test_nan_loss_stops_with_a_warning_and_restores_the_best_weights():
+    seed_everything(0)
+    train, val = loaders()
+    model, snaps, loss_fn = TinyNet(), Snapshots(), BreakLoss()
+    with pytest.warns(RuntimeWarning, match="HINT"):
+        history = fit(model, train, epochs=5, val_loader=val, loss_fn=loss_fn,
+                      callbacks=[snaps, NanFrom(loss_fn, 2)], **QUIET)
+    assert len(history) == 2 and "nan" in history.stop_reason
+    assert same_weights(model, snaps.weights[history.best_epoch])
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+class InterruptAt(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_batch_end(self, state):
+        if state.epoch == self.epoch:
+            state.model.head.weight.data.fill_(123.0)  # half-finished damage...
+            raise KeyboardInterrupt
+
+
+def test_keyboard_interrupt_keeps_history_and_best_model(capsys):
+    seed_everything(0)
+    train, val = loaders()
+    model, snaps = TinyNet(), Snapshots()
+    history = fit(model, train, epochs=5, val_loader=val,
+                  callbacks=[snaps, InterruptAt(2)], restore_best=False, **QUIET)
+    assert len(history) == 2 and "KeyboardInterrupt" in history.stop_reason
+    assert same_weights(model, snaps.weights[history.best_epoch])
+    assert "Stopped: interrupted" in capsys.readouterr().out
+
+
+def test_frozen_batchnorm_keeps_its_statistics_through_model_train():
+    seed_everything(0)
+    train, _ = loaders()
+    model = TinyNet()
+    bn = model.stem[1]
+    set_bn_policy(model, "frozen", groups=bn)
+    before = bn.running_mean.clone(), bn.weight.clone()
+    fit(model, train, epochs=1, **QUIET)
+    assert torch.equal(bn.running_mean, before[0]) and torch.equal(bn.weight, before[1])
+    assert not torch.equal(model.head.weight, TinyNet().head.weight)  # the rest trained
+
+
+def test_metrics_are_read_from_the_device_once_per_epoch(monkeypatch):
+    seed_everything(0)
+    train, val = loaders()
+    calls = []
+    original = torch.Tensor.item
+
+    def counting_item(self):
+        if sys._getframe(1).f_code.co_filename.endswith("training.py"):
+            calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(torch.Tensor, "item", counting_item)
+    fit(TinyNet(), train, epochs=2, val_loader=val, **QUIET)
+    assert len(calls) == 2 * (2 + 2)  # per epoch: train loss+acc, val loss+acc; not per step
+
+
+@pytest.mark.filterwarnings("ignore:No parameter is trainable")
+def test_all_frozen_raises_with_a_hint():
+    model = TinyNet().requires_grad_(False)
+    train, _ = loaders()
+    with pytest.raises(ValueError, match="HINT"):
+        fit(model, train, epochs=1, **QUIET)
+
+
+def test_amp_rules():
+    assert amp_dtype("off", torch.device("cuda")) is None
+    assert amp_dtype("bf16", torch.device("cpu")) == torch.bfloat16
+    with pytest.raises(ValueError):
+        amp_dtype("fp8", torch.device("cpu"))
+
+
+def test_bf16_on_cpu_trains_and_uses_channels_last(monkeypatch):
+    monkeypatch.delenv("COURSE_AMP", raising=False)
+    seed_everything(0)
+    train, val = loaders(n=64)
+    model = TinyNet()
+    history = fit(model, train, epochs=1, val_loader=val, amp="bf16", **QUIET)
+    assert math.isfinite(history.train_loss[0]) and math.isfinite(history.val_loss[0])
+    assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_history_round_trip_and_table_marks_best():
+    history = History()
+    history.add(0, {"loss": 1.0, "acc": 0.5}, {"loss": 0.9, "acc": 0.6}, 1.0)
+    history.add(1, {"loss": 0.8, "acc": 0.7}, {"loss": 0.7, "acc": 0.8}, 1.0)
+    assert History.from_dict(history.to_dict()) == history
+    assert history.best_epoch == 1
+    assert history.table().splitlines()[1].endswith("*")
+    assert len(history.plot().axes) == 2
+
+
+def test_show_training_loop_prints_the_loop(capsys):
+    show_training_loop()
+    out = capsys.readouterr().out
+    assert "def fit(" in out and 'emit("on_epoch_end")' in out and "apply_bn_policy" in out
+
+
+def test_works_with_a_plain_dataloader():
+    seed_everything(0)
+    x, y = torch.randn(32, 1, 8, 8), torch.randint(0, 2, (32,))
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8)
+    history = fit(TinyNet(), data, epochs=1, device="cpu", scheduler=partial(
+        warmup_cosine, warmup_steps=1), **QUIET)
+    assert len(history) == 1
