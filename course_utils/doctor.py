@@ -22,7 +22,7 @@ def main() -> int:
         problems += 1
         print(f"FAIL  data: {err}")
     if not LAB_CHECKPOINT.is_file():
-        print(f"...   {LAB_CHECKPOINT.name} is missing: recreating it (about 2 minutes)")
+        print(f"...   {LAB_CHECKPOINT.name} is missing: recreating it (about 3 minutes)")
         from .pretrain import main as pretrain
 
         pretrain([])

@@ -141,7 +141,7 @@ def _lab_resnet(weights: bool) -> tuple[nn.Module, PretrainedCfg]:
     if weights:
         if not LAB_CHECKPOINT.is_file():
             raise WeightsUnavailableError(
-                f"The lab checkpoint {LAB_CHECKPOINT} is missing. Recreate it (about 2 minutes on a "
+                f"The lab checkpoint {LAB_CHECKPOINT} is missing. Recreate it (about 3 minutes on a "
                 "laptop CPU) with: python -m course_utils.pretrain")
         checkpoint = torch.load(LAB_CHECKPOINT, map_location="cpu", weights_only=True)
         state, meta = checkpoint["state_dict"], checkpoint["meta"]

@@ -1,4 +1,4 @@
-"""Make the lab checkpoint: ``python -m course_utils.pretrain`` (about 2 minutes on a 2-core CPU).
+"""Make the lab checkpoint: ``python -m course_utils.pretrain`` (about 3 minutes on a quiet 2-core CPU).
 
 It trains :class:`~course_utils.lab_net.LabResNet` on the Fashion-MNIST *source* classes and writes
 ``data/lab_resnet_fmnist_source.pt`` with the weights and metadata (classes, test accuracy, seed,
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         "settings": {"epochs": args.epochs, "batch_size": args.batch_size, "max_lr": args.max_lr,
                      "optimizer": "AdamW(weight_decay=0.05)", "schedule": "OneCycleLR",
                      "augmentation": "flip + shift <= 2 px", "bf16_autocast": use_bf16},
-        "train_seconds": round(time.time() - start, 1), "torch_version": torch.__version__,
+        "train_seconds": round(time.time() - start, 1), "torch_version": str(torch.__version__),
     }
     state = {k: v.clone() for k, v in model.state_dict().items()}
     args.out.parent.mkdir(parents=True, exist_ok=True)

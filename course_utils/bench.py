@@ -1,0 +1,136 @@
+"""``python -m course_utils.bench``: how fast does the course train, against the seed documents' loop?
+
+It times, on the same model (the lab ResNet, full fine-tuning) and the same Fashion-MNIST images:
+
+(a) the plain loop of the seed documents: a torchvision dataset with PIL transforms, a DataLoader at
+    batch 32 with ``num_workers=0``, and ``loss.item()`` every step;
+(b) course_utils' :func:`~course_utils.fit` with a :class:`~course_utils.TensorLoader` (data on the
+    device, batch 128, bf16 autocast where it pays, no per-step host syncs).
+
+It prints images/s for each, the share of the machine's measured matmul peak that (b) reaches given
+the model's FLOPs per training image, and ends with ``speedup: <ratio>x``.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from .data import fashion_mnist
+from .device import get_device
+from .lab_net import LabResNet
+from .loaders import TensorLoader
+from .training import fit
+
+
+def flops_per_training_image(model: torch.nn.Module, input_size: tuple[int, ...]) -> float:
+    """FLOPs of one forward + backward pass per image, counted by torch.utils.flop_counter."""
+    x = torch.zeros(8, *input_size)
+    with FlopCounterMode(display=False) as counter:
+        model(x).sum().backward()
+    model.zero_grad(set_to_none=True)
+    return counter.get_total_flops() / 8
+
+
+def matmul_peak(device: torch.device, dtype: torch.dtype, n: int = 2048, repeats: int = 10) -> float:
+    """Measured FLOP/s of a square matmul: the practical ceiling for this machine."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    (a @ b).sum().item()  # warm-up
+    start = time.perf_counter()
+    for _ in range(repeats):
+        c = a @ b
+    c.sum().item()
+    return 2 * n**3 * repeats / (time.perf_counter() - start)
+
+
+def seed_loop(images: torch.Tensor, labels: torch.Tensor, seconds: float) -> float:
+    """The seed documents' loop; returns images/s (timed after a short warm-up)."""
+    from PIL import Image
+    from torch.utils.data import DataLoader, Dataset
+    from torchvision import transforms
+
+    class FashionDataset(Dataset):  # what torchvision.datasets.FashionMNIST does per item
+        transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.286,), (0.353,))])
+
+        def __len__(self) -> int:
+            return len(labels)
+
+        def __getitem__(self, i: int):
+            return self.transform(Image.fromarray(images[i].numpy(), mode="L")), int(labels[i])
+
+    model = LabResNet(num_classes=10)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loader = DataLoader(FashionDataset(), batch_size=32, shuffle=True, num_workers=0)
+    model.train()
+    seen, start = 0, None
+    while True:
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            running_loss = loss.item()  # noqa: F841 -- the seed loop's per-step sync
+            if start is None:
+                start = time.perf_counter()  # first step was warm-up
+                continue
+            seen += len(y)
+            if time.perf_counter() - start > seconds:
+                return seen / (time.perf_counter() - start)
+
+
+def course_fit(images: torch.Tensor, labels: torch.Tensor, seconds: float, amp: str) -> float:
+    """course_utils' fit() on the same data; returns images/s over whole epochs."""
+    device = get_device(verbose=False)
+    loader = TensorLoader(images, labels, batch_size=128, shuffle=True, device=device, seed=0,
+                          transform=lambda x: (x.unsqueeze(1).float() / 255 - 0.286) / 0.353)
+    model = LabResNet(num_classes=10)
+    fit(model, TensorLoader(images[:256], labels[:256], batch_size=128, device=device,
+                            transform=loader.transform), epochs=1, amp=amp, live_plot=False,
+        progress=False)  # warm-up (kernels, autocast caches)
+    per_epoch = len(labels)
+    epochs = 1
+    start = time.perf_counter()
+    fit(model, loader, epochs=epochs, amp=amp, live_plot=False, progress=False)
+    elapsed = time.perf_counter() - start
+    if elapsed < seconds / 2:  # too short to trust: run more epochs
+        epochs = max(1, int(seconds / elapsed))
+        start = time.perf_counter()
+        fit(model, loader, epochs=epochs, amp=amp, live_plot=False, progress=False)
+        elapsed = time.perf_counter() - start
+    return per_epoch * epochs / elapsed
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=20000, help="training images used")
+    parser.add_argument("--seconds", type=float, default=15.0, help="time per measurement")
+    parser.add_argument("--amp", default="auto", help="fit()'s autocast: auto, bf16 or off")
+    args = parser.parse_args(argv)
+
+    device = get_device()
+    fm = fashion_mnist()
+    images, labels = fm.train_images[:args.images], fm.train_labels[:args.images]
+    print(f"model: LabResNet (0.7 M params), {len(labels)} Fashion-MNIST images, device {device}, "
+          f"{torch.get_num_threads()} CPU threads")
+    seed_rate = seed_loop(images, labels, args.seconds)
+    print(f"(a) seed loop (DataLoader, PIL transforms, batch 32, .item() per step): {seed_rate:,.0f} img/s")
+    fit_rate = course_fit(images, labels, args.seconds, args.amp)
+    print(f"(b) course_utils fit() (TensorLoader, batch 128, amp={args.amp}): {fit_rate:,.0f} img/s")
+    flops = flops_per_training_image(LabResNet(num_classes=10), (1, 28, 28))
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    peak = matmul_peak(device, dtype)
+    share = fit_rate * flops / peak
+    print(f"{flops / 1e9:.3f} GFLOP per training image; matmul peak ({str(dtype)[6:]}) "
+          f"{peak / 1e9:,.0f} GFLOP/s; fit() reaches {share:.1%} of it")
+    ratio = fit_rate / seed_rate
+    print(f"speedup: {ratio:.1f}x")
+    return {"seed_img_s": seed_rate, "fit_img_s": fit_rate, "flops_per_image": flops,
+            "peak_flops": peak, "share_of_peak": share, "speedup": ratio}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""course_utils.bench runs and reports; it asserts no timings (those go into docs/performance.md)."""
+import torch
+
+from course_utils import bench
+from course_utils.lab_net import LabResNet
+
+
+def test_bench_reports_rates_share_and_speedup(capsys):
+    result = bench.main(["--images", "512", "--seconds", "0.5"])
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1].startswith("speedup: ")
+    assert result["seed_img_s"] > 0 and result["fit_img_s"] > 0
+    assert 0 < result["share_of_peak"] < 1.5
+    assert abs(result["speedup"] - result["fit_img_s"] / result["seed_img_s"]) < 1e-9
+
+
+def test_flop_count_is_about_three_forward_passes():
+    model = LabResNet(num_classes=10)
+    train = bench.flops_per_training_image(model, (1, 28, 28))
+    assert 0.1e9 < train < 0.3e9  # ~0.17 GFLOP: forward + twice that for backward
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_matmul_peak_is_positive():
+    assert bench.matmul_peak(torch.device("cpu"), torch.float32, n=128, repeats=2) > 0
