@@ -110,8 +110,8 @@ class BestWeights(Callback):
                 "weights": self.weights}
 
     def load_state_dict(self, state: dict) -> None:
-        self.best, self.best_epoch, self.weights = state["best"], state["best_epoch"], state["weights"]
-        self.monitored = state["monitored"]
+        self.best, self.best_epoch = state["best"], state["best_epoch"]
+        self.weights, self.monitored = state["weights"], state["monitored"]
 
 
 class EarlyStopping(Callback):
@@ -187,7 +187,7 @@ def add_param_group(optimizer: torch.optim.Optimizer, group: dict, scheduler: An
 
 
 class GradualUnfreeze(Callback):
-    """Unfreeze layer groups on a schedule, each with its own LR (Lightning's ``finetune_function``).
+    """Unfreeze layer groups on a schedule, each with its own LR (Lightning's finetune_function).
 
     At the start of each epoch in ``schedule``, the named layer groups (see ``layer_groups``) are
     unfrozen (BatchNorm included) and their parameters join the optimizer as new groups with the

@@ -97,14 +97,14 @@ def param_groups(model: nn.Module, lr: float = 1e-3, *, backbone_lr: float | Non
                      (f"{name}.no_decay", 0.0, [p for p in trainable if p.ndim <= 1])]
         else:
             parts = [(name, 0.0, trainable)]
-        out += [{"params": ps, "lr": group_lr, "weight_decay": wd, "name": part, "layer_group": name}
-                for part, wd, ps in parts if ps]
+        out += [{"params": ps, "lr": group_lr, "weight_decay": wd, "name": part,
+                 "layer_group": name} for part, wd, ps in parts if ps]
     if not out:
         warnings.warn("No parameter is trainable, so the parameter groups are empty. "
                       "HINT: unfreeze(model, 'head') before building the optimizer.", stacklevel=2)
     if verbose:
-        print(_table([{"group": g["name"], "lr": f"{g['lr']:.2e}", "weight_decay": g["weight_decay"],
-                       "tensors": len(g["params"]),
+        print(_table([{"group": g["name"], "lr": f"{g['lr']:.2e}",
+                       "weight_decay": g["weight_decay"], "tensors": len(g["params"]),
                        "params": f"{sum(p.numel() for p in g['params']):,}"} for g in out]))
     return out
 
@@ -150,13 +150,14 @@ def audit_optimizer(model: nn.Module, optimizer: torch.optim.Optimizer) -> Optim
     foreign = len(in_opt - {id(p) for _, p in named})
     if missing:
         more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
-        raise ValueError(f"{len(missing)} trainable tensors are not in the optimizer, so they would "
-                         f"never be updated: {missing[:5]}{more}. {foreign} of the optimizer's "
-                         "tensors are not in the model. HINT: build the optimizer after "
-                         "replace_head/freeze/unfreeze: torch.optim.AdamW(param_groups(model, lr)).")
+        raise ValueError(f"{len(missing)} trainable tensors are not in the optimizer, so they "
+                         f"would never be updated: {missing[:5]}{more}. {foreign} of the "
+                         "optimizer's tensors are not in the model. HINT: build the optimizer "
+                         "after replace_head/freeze/unfreeze: "
+                         "torch.optim.AdamW(param_groups(model, lr)).")
     if frozen:
-        warnings.warn(f"The optimizer holds {len(frozen)} frozen tensors (e.g. {frozen[0]!r}); they "
-                      "get no gradient and do not move. HINT: rebuild the optimizer with "
+        warnings.warn(f"The optimizer holds {len(frozen)} frozen tensors (e.g. {frozen[0]!r}); "
+                      "they get no gradient and do not move. HINT: rebuild the optimizer with "
                       "param_groups(model, ...), which keeps only trainable parameters.",
                       stacklevel=2)
     if foreign:

@@ -57,7 +57,8 @@ def progress_enabled() -> bool:
 def figure_to_png(fig: Figure, dpi: int = 90) -> bytes:
     """Render a Figure to PNG bytes with the Agg backend."""
     buffer = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buffer, dpi=dpi)
+    FigureCanvasAgg(fig)  # attach an Agg canvas: no GUI, no pyplot
+    fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
@@ -151,24 +152,39 @@ class ProgressBar(Callback):
     """One tqdm bar per ``fit`` over all its batches; see :func:`progress_enabled` for when.
 
     The bar redraws at most once a second (``mininterval=1``); after each epoch its postfix
-    shows the epoch's metrics (read from the history: no extra device sync).
+    shows the epoch's metrics (read from the history: no extra device sync). In a notebook the
+    widget is shown through a display handle and updated once more when training ends, so a
+    saved notebook's text version of the bar shows the finished bar, not "0%".
     """
 
     order = 95
 
     def __init__(self) -> None:
         self.bar: Any = None
+        self.handle: Any = None
 
     def on_fit_start(self, state: Any) -> None:
+        self.bar = self.handle = None
         if not progress_enabled():
             return
-        from tqdm.auto import tqdm
-
         try:
             total = (state.epochs - state.start_epoch) * len(state.train_loader)
         except TypeError:  # a loader without len()
             total = None
-        self.bar = tqdm(total=total, unit="batch", mininterval=1.0, leave=True, dynamic_ncols=True)
+        options = {"total": total, "unit": "batch", "mininterval": 1.0, "dynamic_ncols": True}
+        if in_notebook():
+            try:
+                from IPython.display import display
+                from tqdm.notebook import tqdm as notebook_tqdm
+
+                self.bar = notebook_tqdm(**options, display=False)
+                self.handle = display(self.bar.container, display_id=True)
+                return
+            except ImportError:  # no ipywidgets: fall back to the text bar
+                pass
+        from tqdm import tqdm
+
+        self.bar = tqdm(**options)
 
     def on_batch_end(self, state: Any) -> None:
         if self.bar is not None:
@@ -178,10 +194,13 @@ class ProgressBar(Callback):
         if self.bar is not None:
             h = state.history
             self.bar.set_description(f"epoch {state.epoch}", refresh=False)
-            self.bar.set_postfix({k: round(h.last(k), 4) for k in ("train_loss", "val_loss", "val_acc")
-                                  if not math.isnan(h.last(k))}, refresh=False)
+            metrics = {k: round(h.last(k), 4) for k in ("train_loss", "val_loss", "val_acc")}
+            self.bar.set_postfix({k: v for k, v in metrics.items() if not math.isnan(v)},
+                                 refresh=False)
 
     def on_fit_end(self, state: Any) -> None:
         if self.bar is not None:
             self.bar.close()
-            self.bar = None
+            if self.handle is not None:
+                self.handle.update(self.bar.container)  # the saved text shows the final bar
+            self.bar = self.handle = None

@@ -41,7 +41,8 @@ def warmup_cosine(optimizer: torch.optim.Optimizer, total_steps: int, warmup_ste
         A ``LambdaLR``; call ``.step()`` after every ``optimizer.step()``.
     """
     if not 0 <= warmup_steps < total_steps:
-        raise ValueError(f"Need 0 <= warmup_steps < total_steps, got {warmup_steps}, {total_steps}.")
+        raise ValueError(f"Need 0 <= warmup_steps < total_steps; got {warmup_steps} and "
+                         f"{total_steps}.")
 
     def factor(step: int) -> float:
         if step < warmup_steps:
@@ -80,7 +81,8 @@ def one_cycle(optimizer: torch.optim.Optimizer, total_steps: int,
         max_lr = own
     elif isinstance(max_lr, (int, float)) and len(set(own)) > 1:
         warnings.warn(f"max_lr={max_lr} replaces the different LRs of the groups {own}. "
-                      "HINT: pass max_lr=None to keep each group's own lr as its peak.", stacklevel=2)
+                      "HINT: pass max_lr=None to keep each group's own lr as its peak.",
+                      stacklevel=2)
     defaults = optimizer.defaults
     cycle_momentum = "betas" in defaults or defaults.get("momentum", 0) > 0
     return OneCycleLR(optimizer, max_lr=max_lr, total_steps=total_steps, pct_start=pct_start,
@@ -88,7 +90,7 @@ def one_cycle(optimizer: torch.optim.Optimizer, total_steps: int,
                       cycle_momentum=cycle_momentum)
 
 
-def constant(optimizer: torch.optim.Optimizer, total_steps: int = 0) -> LambdaLR:
+def constant_lr(optimizer: torch.optim.Optimizer, total_steps: int = 0) -> LambdaLR:
     """No schedule: every group keeps its LR (the same factory shape, for comparisons)."""
     return LambdaLR(optimizer, lambda step: 1.0)
 

@@ -155,7 +155,7 @@ def set_bn_policy(model: nn.Module, policy: str, groups: Groups = None) -> None:
     * ``"train"``: affine weight/bias trainable, running statistics updated (PyTorch's default).
     * ``"frozen"``: affine weight/bias frozen (``requires_grad=False``) and the layer kept in
       eval mode, so its running statistics stay exactly as they are.
-    * ``"eval"``: the layer kept in eval mode (statistics fixed); affine parameters left as they are.
+    * ``"eval"``: the layer kept in eval mode (statistics fixed); affine parameters untouched.
 
     ``model.train()`` puts every layer back in train mode; ``apply_bn_policy(model)`` (which
     ``fit()`` calls after ``model.train()``) restores the recorded policy.
@@ -189,7 +189,8 @@ def apply_bn_policy(model: nn.Module) -> None:
 
 def bn_policies(model: nn.Module) -> dict[str, str]:
     """Recorded BatchNorm policy per layer name (layers without one are left out)."""
-    return {n: getattr(m, _POLICY_ATTR) for n, m in model.named_modules() if hasattr(m, _POLICY_ATTR)}
+    return {n: getattr(m, _POLICY_ATTR) for n, m in model.named_modules()
+            if hasattr(m, _POLICY_ATTR)}
 
 
 def freeze(model: nn.Module, groups: Groups = None, train_bn: bool = True) -> None:
@@ -207,8 +208,8 @@ def freeze(model: nn.Module, groups: Groups = None, train_bn: bool = True) -> No
     >>> import torchvision
     >>> model = torchvision.models.resnet18(weights=None)
     >>> freeze(model, ["stem", "layer1"], train_bn=False)
-    >>> model.conv1.weight.requires_grad, model.bn1.weight.requires_grad, model.fc.weight.requires_grad
-    (False, False, True)
+    >>> [model.get_parameter(n).requires_grad for n in ["conv1.weight", "bn1.weight", "fc.weight"]]
+    [False, False, True]
     """
     params, bns = _targets(model, groups)
     for p in params:

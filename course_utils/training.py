@@ -215,6 +215,10 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         live_plot: a live loss/accuracy plot in a notebook, one line per epoch elsewhere.
         progress: a progress bar (see ``plots.progress_enabled`` for when it shows).
         resume_from: a checkpoint from ``SaveCheckpoint``: continue after its epoch, exactly.
+
+    >>> history = fit(model, train_loader, epochs=5, val_loader=val_loader,  # doctest: +SKIP
+    ...               scheduler=one_cycle, callbacks=[EarlyStopping(patience=2)])
+    >>> history.plot()                                                       # doctest: +SKIP
     """
     s = _setup(model, train_loader, epochs, lr, weight_decay, optimizer, scheduler, val_loader,
                loss_fn, callbacks, device, amp, channels_last, monitor, restore_best, live_plot,
@@ -260,7 +264,8 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         s.failed, s.stop_reason = True, str(err)
         warnings.warn(f"Training stopped: {err}. HINT: lower the learning rate, add warm-up or "
                       "gradient clipping. The best weights are restored; the optimizer's state "
-                      "may hold NaN: build a new optimizer before training on.", RuntimeWarning, stacklevel=2)
+                      "may hold NaN: build a new optimizer before training on.", RuntimeWarning,
+                      stacklevel=2)
     s.history.stop_reason = s.stop_reason
     if s.stop_reason != "completed":
         print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")
@@ -301,7 +306,7 @@ def _resume(s: FitState, path: str | os.PathLike) -> None:
     s.history = History.from_dict(checkpoint["history"])
     s.start_epoch = s.epoch = checkpoint["epoch"] + 1
     s.step = len(next(iter(s.history.lrs.values()), []))
-    print(f"Resumed from {path}: epoch {checkpoint['epoch']} finished, continuing at {s.start_epoch}.")
+    print(f"Resumed from {path}: epoch {checkpoint['epoch']} done, continuing at {s.start_epoch}.")
 
 
 @torch.no_grad()

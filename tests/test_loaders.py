@@ -125,3 +125,17 @@ def test_mismatched_lengths_and_unknown_augment_raise():
         TensorLoader(images, labels[:3], device="cpu")
     with pytest.raises(ValueError, match="flip_crop"):
         TensorLoader(images, labels, augment="rotate", device="cpu")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_loader_keeps_data_and_randomness_on_the_gpu():
+    images, labels = make_data(20)
+    loader = TensorLoader(images, labels, batch_size=8, shuffle=True, augment="flip_crop",
+                          device="cuda", seed=0)
+    state = loader.state_dict()
+    first = [x for x, _ in loader]
+    assert loader.images.is_cuda and loader.images.dtype == torch.uint8
+    assert all(x.is_cuda and x.dtype == torch.float32 for x in first)
+    loader.load_state_dict(state)
+    assert all(torch.equal(a, b) for a, b in zip(first, [x for x, _ in loader]))

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from course_utils.lab_net import LabResNet
+from course_utils.loaders import TensorLoader
 from course_utils.lr_finder import RULES, lr_find, suggest_lr
 from course_utils.param_groups import param_groups
 from course_utils.surgery import apply_bn_policy, bn_policies, freeze_to
@@ -54,7 +55,7 @@ def test_restores_model_optimizer_and_flags_exactly():
 
     assert same_state(model.state_dict(), weights)
     after = opt.state_dict()
-    assert {(i, k): v for i, s in after["state"].items() for k, v in s.items()}.keys() == opt_tensors.keys()
+    assert {(i, k) for i, s in after["state"].items() for k in s} == opt_tensors.keys()
     assert all(torch.equal(after["state"][i][k], v) for (i, k), v in opt_tensors.items())
     assert [{k: v for k, v in g.items() if k != "params"} for g in after["param_groups"]] == groups
     assert [p.requires_grad for p in model.parameters()] == flags
@@ -85,6 +86,15 @@ def test_restores_the_random_number_generator():
     assert torch.equal(torch.rand(3), expected)
 
 
+def test_restores_a_tensor_loaders_generator():
+    images = torch.randint(0, 255, (32, 28, 28), dtype=torch.uint8)
+    labels = torch.randint(0, 3, (32,))
+    loader = TensorLoader(images, labels, batch_size=8, shuffle=True, device="cpu", seed=0)
+    before = loader.state_dict()["generator"].clone()
+    lr_find(lab_net(), loader, num_steps=6)
+    assert torch.equal(loader.state_dict()["generator"], before)
+
+
 def test_lrs_grow_exponentially_and_loader_restarts():
     result = lr_find(nn.Linear(4, 2), [(torch.randn(8, 4), torch.randint(0, 2, (8,)))],
                      start_lr=1e-6, end_lr=1e-2, num_steps=5)
@@ -92,21 +102,28 @@ def test_lrs_grow_exponentially_and_loader_restarts():
 
 
 def test_stops_when_the_loss_diverges():
-    torch.manual_seed(0)
-    model = nn.Linear(4, 1)
-    data = [(torch.randn(32, 4), torch.randn(32, 1)) for _ in range(4)]
-    result = lr_find(model, data, loss_fn=nn.MSELoss(), optimizer=torch.optim.SGD(model.parameters(), lr=1.0),
-                     start_lr=1e-4, end_lr=1e4, num_steps=100)
+    model, data, opt = regression()
+    result = lr_find(model, data, loss_fn=nn.MSELoss(), optimizer=opt, start_lr=1e-4,
+                     end_lr=1e4, num_steps=100)
     assert result.stopped_early and len(result.lrs) < 100
     assert all(math.isfinite(v) for v in result.losses)
 
 
-def test_suggestion_and_rule():
-    torch.manual_seed(0)
-    data = [(torch.randn(16, 4), torch.randint(0, 2, (16,))) for _ in range(4)]
-    result = lr_find(nn.Linear(4, 2), data, num_steps=60)
-    assert result.lrs[0] <= result.suggestion <= result.lrs[-1]
-    assert result.rule in RULES.values()
+def regression(seed=0):
+    """Linear regression with SGD: the loss falls, then explodes once the LR passes ~1."""
+    torch.manual_seed(seed)
+    model = nn.Linear(4, 1)
+    w = torch.randn(4, 1)
+    xs = [torch.randn(32, 4) for _ in range(4)]
+    return model, [(x, x @ w) for x in xs], torch.optim.SGD(model.parameters(), lr=1.0)
+
+
+def test_suggestion_lies_where_the_loss_falls():
+    model, data, opt = regression()
+    result = lr_find(model, data, loss_fn=nn.MSELoss(), optimizer=opt, start_lr=1e-5,
+                     end_lr=1e2, num_steps=70)
+    assert 1e-3 < result.suggestion < 0.5
+    assert result.rule == RULES["steepest"]
 
 
 def test_steepest_rule_finds_the_steepest_point():
@@ -122,7 +139,8 @@ def test_min_over_ten_rule():
 
 
 def test_plot_uses_a_log_lr_axis():
-    result = lr_find(nn.Linear(4, 2), [(torch.randn(8, 4), torch.randint(0, 2, (8,)))], num_steps=10)
+    data = [(torch.randn(8, 4), torch.randint(0, 2, (8,)))]
+    result = lr_find(nn.Linear(4, 2), data, num_steps=10)
     ax = result.plot()
     assert ax.get_xscale() == "log" and len(ax.get_lines()) == 3
 

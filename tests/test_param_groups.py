@@ -82,7 +82,8 @@ def test_frozen_parameters_are_left_out():
 def test_any_torch_optimizer_accepts_them(opt_cls):
     model = lab_net()
     opt = opt_cls(param_groups(model, lr=1e-3, backbone_lr=1e-4, weight_decay=0.01))
-    nn.functional.cross_entropy(model(torch.randn(4, 1, 28, 28)), torch.tensor([0, 1, 2, 0])).backward()
+    loss = nn.functional.cross_entropy(model(torch.randn(4, 1, 28, 28)), torch.tensor([0, 1, 2, 0]))
+    loss.backward()
     before = model.fc.weight.detach().clone()
     opt.step()
     assert not torch.equal(model.fc.weight, before)

@@ -88,7 +88,7 @@ def test_code_in_question_and_options_renders_as_code():
     q = quiz()
     count = find(q, "demo-count")
     assert '<code class="language-python">' in count.box.children[0].value
-    freeze = find(q, "demo-freeze")  # options with inline code are rendered, buttons say A, B..
+    freeze = find(q, "demo-freeze")  # options are rendered as HTML, buttons say A, B, ...
     assert "<code>p.requires_grad = False</code>" in freeze.box.children[1].value
     assert [label for label, _ in freeze.choices.options] == ["A", "B", "C"]
 

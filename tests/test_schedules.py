@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from course_utils.schedules import (
-    LRRecorder, constant, one_cycle, plot_lrs, preview_schedule, warmup_cosine,
+    LRRecorder, constant_lr, one_cycle, plot_lrs, preview_schedule, warmup_cosine,
 )
 
 
@@ -65,7 +65,7 @@ def test_one_cycle_works_with_plain_sgd():
 
 def test_constant_keeps_the_lr():
     opt = optimizer()
-    assert run(opt, constant(opt), 5)["body"] == [1e-4] * 5
+    assert run(opt, constant_lr(opt), 5)["body"] == [1e-4] * 5
 
 
 def test_recorder_names_unnamed_groups_by_index():

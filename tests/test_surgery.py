@@ -217,7 +217,8 @@ def test_train_bn_updates_running_stats():
 def test_frozen_policy_freezes_affine_parameters():
     model = lab_net()
     set_bn_policy(model, "frozen", groups="layer2")
-    assert not model.layer2[0].bn1.weight.requires_grad and not model.layer2[0].bn1.bias.requires_grad
+    bn = model.layer2[0].bn1
+    assert not bn.weight.requires_grad and not bn.bias.requires_grad
     assert model.layer3[0].bn1.weight.requires_grad
 
 

@@ -242,3 +242,29 @@ def test_works_with_a_plain_dataloader():
     history = fit(TinyNet(), data, epochs=1, device="cpu", scheduler=partial(
         warmup_cosine, warmup_steps=1), **QUIET)
     assert len(history) == 1
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_defaults_bf16_channels_last_and_data_on_the_device(monkeypatch):
+    monkeypatch.delenv("COURSE_AMP", raising=False)
+    seed_everything(0)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (128, 8, 8), generator=g, dtype=torch.uint8)
+    y = (x[:, :4].float().mean((1, 2)) > x[:, 4:].float().mean((1, 2))).long()
+    train = TensorLoader(x, y, batch_size=16, shuffle=True, augment="crop", device="cuda", seed=0)
+    seen = {}
+
+    class Probe(Callback):
+        def on_fit_start(self, state):
+            seen["dtype"] = state.dtype
+
+        def on_loss(self, state):
+            seen["input_device"] = state.loss.device.type
+
+    model = TinyNet()
+    history = fit(model, train, epochs=3, lr=1e-2, callbacks=[Probe()], **QUIET)
+    assert train.images.is_cuda and seen == {"dtype": torch.bfloat16, "input_device": "cuda"}
+    assert model.stem[0].weight.is_cuda
+    assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert history.train_loss[-1] < history.train_loss[0]

@@ -28,10 +28,9 @@ from .results import record_attempts, recall_student, remember_student
 from .text import TextQuiz
 
 try:  # mistune comes with JupyterLab (through nbconvert)
-    import mistune
-    _markdown = mistune.create_markdown(escape=True)
+    from mistune import create_markdown
+    _markdown = create_markdown(escape=True)
 except ImportError:  # pragma: no cover - a plain, still readable rendering
-    mistune = None
     _markdown = None
 
 
@@ -42,14 +41,20 @@ def markdown_html(text: str) -> str:
     return f"<pre>{html.escape(text)}</pre>"
 
 
-class CheckboxGroup(widgets.VBox):
+def lettered(letter: str, text: str) -> str:
+    """A letter beside rendered Markdown, e.g. an option or an option's explanation."""
+    return (f"<div style='display:flex;gap:0.5em'><b>{letter}.</b><div>{markdown_html(text)}"
+            "</div></div>")
+
+
+class CheckboxGroup(widgets.HBox):
     """Checkboxes whose ``value`` is the tuple of chosen option indices (written order)."""
 
     def __init__(self, labels: list[str], indices: list[int]) -> None:
         self.indices = list(indices)
         self.boxes = [widgets.Checkbox(value=False, description=label, indent=False,
-                                       layout=widgets.Layout(width="auto")) for label in labels]
-        super().__init__(self.boxes)
+                                       layout=widgets.Layout(width="4em")) for label in labels]
+        super().__init__([widgets.Label("Answer (all that apply):")] + self.boxes)
 
     @property
     def value(self) -> tuple[int, ...]:
@@ -74,19 +79,16 @@ class QuestionWidget:
         kind = "choose all that apply" if question.multi_select else "choose one"
         head = (f"<b>Q{number}</b> <small>[{question.difficulty}, {kind}]</small>"
                 + markdown_html(question.text))
-        rich = any("\n" in o.text or "`" in o.text for o in question.options)
-        parts: list[widgets.Widget] = [widgets.HTML(head)]
-        if rich:  # options with code: render them, and label the buttons with letters only
-            items = "".join(f"<div><b>{self.letter[i]}.</b> {markdown_html(question.options[i].text)}"
-                            "</div>" for i in order)
-            parts.append(widgets.HTML(items))
-        labels = [self.letter[i] if rich else f"{self.letter[i]}. {question.options[i].text}"
-                  for i in order]
+        # Option texts go in HTML (code renders, long lines wrap); ipywidgets cuts long
+        # radio/checkbox labels with an ellipsis, so the buttons carry the letters only.
+        items = "".join(lettered(self.letter[i], question.options[i].text) for i in order)
+        parts = [widgets.HTML(head), widgets.HTML(items)]
+        labels = [self.letter[i] for i in order]
         if question.multi_select:
             self.choices: Any = CheckboxGroup(labels, order)
         else:
             self.choices = widgets.RadioButtons(options=list(zip(labels, order)), value=None,
-                                                layout=widgets.Layout(width="auto"))
+                                                description="Answer:", orientation="horizontal")
         self.check_button = widgets.Button(description="Check", button_style="primary")
         self.hint_button = widgets.Button(description="Hint")
         self.hint, self.feedback, self.solution = (widgets.HTML(""), widgets.HTML(""),
@@ -111,7 +113,7 @@ class QuestionWidget:
         self.attempts.append(result)
         verdict = ("<b style='color:green'>Correct!</b>" if result.correct
                    else "<b style='color:#b00'>Not quite.</b>")
-        lines = [f"<div><b>{self.letter[i]}:</b> {markdown_html(result.feedback[i])}</div>"
+        lines = [lettered(self.letter[i], result.feedback[i])
                  for i in sorted(result.selected, key=self.order.index)]
         if result.missed and self.question.multi_select:
             lines.append(f"<div>You missed {len(result.missed)} correct option(s).</div>")

@@ -1,0 +1,157 @@
+"""Chapter 03 exercise checker: freeze everything except ``layer4`` and the head.
+
+The exercise: take a ResNet-style model (``model.layer4``, ``model.fc``), leave only
+``layer4`` and ``fc`` trainable, and build an optimizer that holds exactly those parameters.
+:func:`check_layer4_and_head` says whether that worked and, if not, what exactly is wrong.
+
+>>> from course_utils import LabResNet
+>>> model = LabResNet(num_classes=3)
+>>> layer4_and_head_problems(model)[0][:25]
+'Nothing is frozen: all 62'
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+_TRAINED = ("layer4", "fc")  # the top-level modules that must stay trainable
+
+
+def _in_trained(name: str) -> bool:
+    return name.split(".", 1)[0] in _TRAINED
+
+
+def _examples(names: list[str], n: int = 3) -> str:
+    more = f" and {len(names) - n} more" if len(names) > n else ""
+    return ", ".join(repr(x) for x in names[:n]) + more
+
+
+def layer4_and_head_problems(model: nn.Module,
+                             optimizer: torch.optim.Optimizer | None = None) -> list[str]:
+    """Everything that is wrong with the exercise's answer, one message per problem ([] = right).
+
+    Args:
+        model: a ResNet-style model with ``layer4`` and ``fc`` (torchvision's or the lab net).
+        optimizer: if given, it must hold exactly the trainable parameters.
+
+    Returns:
+        A list of messages, each saying what is wrong and how to fix it.
+
+    >>> from course_utils import LabResNet
+    >>> layer4_and_head_problems(LabResNet(num_classes=3).requires_grad_(False))[0][:22]
+    'Every parameter is fro'
+    """
+    if not all(hasattr(model, name) for name in _TRAINED):
+        return ["This checker expects a ResNet-style model with `model.layer4` and `model.fc` "
+                f"(got a {type(model).__name__}). Use the chapter's lab model."]
+    named = list(model.named_parameters())
+    trainable = [n for n, p in named if p.requires_grad]
+    problems: list[str] = []
+    if not trainable:
+        return ["Every parameter is frozen, so nothing can learn (and `loss.backward()` would "
+                "raise 'element 0 of tensors does not require grad'). After freezing everything, "
+                "switch `model.layer4` and `model.fc` back on: "
+                "`for p in model.layer4.parameters(): p.requires_grad = True` (same for fc)."]
+    if len(trainable) == len(named):
+        return [f"Nothing is frozen: all {len(named)} parameter tensors still have "
+                "requires_grad=True. First set `p.requires_grad = False` for every "
+                "`p in model.parameters()`, then switch layer4 and fc back on."]
+    head_frozen = [n for n, p in named if n.startswith("fc.") and not p.requires_grad]
+    if head_frozen:
+        problems.append(f"The head is frozen ({_examples(head_frozen)} has requires_grad=False), "
+                        "but the new head is the one part that MUST learn. Did you unfreeze fc "
+                        "first and then freeze everything? Freeze everything first, then unfreeze.")
+    l4_frozen = [n for n, p in named if n.startswith("layer4.") and not p.requires_grad]
+    if l4_frozen:
+        l4_total = sum(n.startswith("layer4.") for n, _ in named)
+        problems.append(f"{len(l4_frozen)} of layer4's {l4_total} tensors are frozen "
+                        f"({_examples(l4_frozen)}). Unfreeze all of it: "
+                        "`for p in model.layer4.parameters(): p.requires_grad = True`.")
+    extra = [n for n in trainable if not _in_trained(n)]
+    if extra:
+        bn_params = {f"{m}.{p}" for m, mod in model.named_modules() if isinstance(mod, _BatchNorm)
+                     for p, _ in mod.named_parameters(recurse=False)}
+        why = ""
+        if all(n in bn_params for n in extra):
+            why = (" They are all BatchNorm weights and biases: `freeze(...)` and `freeze_to(...)` "
+                   "keep those trainable by default (train_bn=True, as in fastai). Pass "
+                   "train_bn=False, or set requires_grad=False on them too.")
+        problems.append(f"{len(extra)} tensors outside layer4 and the head are still trainable "
+                        f"({_examples(extra)}).{why}")
+    if optimizer is not None:
+        problems += _optimizer_problems(model, optimizer)
+    return problems
+
+
+def _optimizer_problems(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[str]:
+    in_opt = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    named = list(model.named_parameters())
+    problems = []
+    missing = [n for n, p in named if p.requires_grad and id(p) not in in_opt]
+    if missing:
+        problems.append(f"The optimizer does not hold {len(missing)} trainable tensors "
+                        f"({_examples(missing)}), so they would never be updated. Build the "
+                        "optimizer AFTER replacing the head and freezing, from the trainable "
+                        "parameters: `[p for p in model.parameters() if p.requires_grad]`.")
+    frozen = [n for n, p in named if not p.requires_grad and id(p) in in_opt]
+    if frozen:
+        problems.append(f"The optimizer also holds {len(frozen)} frozen tensors "
+                        f"({_examples(frozen)}). They get no gradient so they do not move, but "
+                        "the optimizer should hold only what trains: pass "
+                        "`[p for p in model.parameters() if p.requires_grad]`.")
+    foreign = len(in_opt - {id(p) for _, p in named})
+    if foreign:
+        problems.append(f"The optimizer holds {foreign} tensors that are not in the model "
+                        "(the old head, replaced after the optimizer was built?). Rebuild it.")
+    return problems
+
+
+def _bn_note(model: nn.Module) -> str:
+    """A reminder when BatchNorm layers outside layer4 will still update their statistics."""
+    moving = [n for n, m in model.named_modules() if isinstance(m, _BatchNorm)
+              and not _in_trained(n) and getattr(m, "course_bn_policy", "train") == "train"
+              and m.track_running_stats]
+    if not moving:
+        return ""
+    return (f"\nNote: {len(moving)} BatchNorm layers outside layer4 (e.g. {moving[0]!r}) will "
+            "still update their running statistics under model.train(), although their weights "
+            "are frozen. To keep them exactly as pretrained: "
+            "set_bn_policy(model, 'frozen', groups=['stem', 'layer1', 'layer2', 'layer3']).")
+
+
+def check_layer4_and_head(model: nn.Module,
+                          optimizer: torch.optim.Optimizer | None = None) -> bool:
+    """Check the chapter 03 exercise and print what is right or wrong.
+
+    Right means: every tensor of ``model.layer4`` and ``model.fc`` is trainable, every other
+    tensor is frozen, and (when ``optimizer`` is given) the optimizer holds exactly the
+    trainable tensors. A note reminds you when frozen BatchNorm layers still update their
+    running statistics (not an error: ``requires_grad`` does not control them).
+
+    Args:
+        model: your model (``model.layer4`` and ``model.fc`` must exist).
+        optimizer: your optimizer, or None to check the freezing only.
+
+    Returns:
+        True when the answer is right.
+
+    >>> from course_utils import LabResNet
+    >>> check_layer4_and_head(LabResNet(num_classes=3))  # doctest: +ELLIPSIS
+    ❌ Not yet:
+      - Nothing is frozen: ...
+    False
+    """
+    problems = layer4_and_head_problems(model, optimizer)
+    if problems:
+        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
+        return False
+    params = list(model.parameters())
+    n_train = sum(p.numel() for p in params if p.requires_grad)
+    n_all = sum(p.numel() for p in params)
+    tensors = sum(p.requires_grad for p in params)
+    opt = " The optimizer holds exactly those tensors." if optimizer is not None else ""
+    print(f"✅ Correct: layer4 and the head train: {tensors} tensors, {n_train:,} of {n_all:,} "
+          f"parameters ({100 * n_train / n_all:.1f}%); everything else is frozen.{opt}"
+          + _bn_note(model))
+    return True

@@ -1,0 +1,167 @@
+"""Checkers for chapter 05 (overfitting): each one says whether your answer is right, and if not, why.
+
+* :func:`check_diagnose` tests your ``diagnose(history)`` on made-up training histories.
+* :func:`check_best_restored` tests a finished run: did it stop early, and does the model hold the
+  best epoch's weights (not the last epoch's)?
+
+>>> from course_utils.exercises.ch05 import check_diagnose
+>>> def diagnose(history):
+...     train, val = history.train_acc[-1], history.val_acc[-1]
+...     return "underfitting" if train < 0.7 else "overfitting" if train - val > 0.1 else "ok"
+>>> check_diagnose(diagnose)
+Correct: diagnose() gave the right verdict on all 6 histories.
+True
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable
+
+from torch import nn
+
+from ..training import History, evaluate
+
+VERDICTS = ("overfitting", "underfitting", "ok")
+UNDERFIT_BELOW = 0.70  # final training accuracy under this: the model has not even learned its data
+GAP_ABOVE = 0.10  # train_acc - val_acc over this (with a good train_acc): overfitting
+
+
+def reference_diagnose(history: History) -> str:
+    """The rule of the exercise, used to grade yours.
+
+    Look at the LAST epoch: a training accuracy below 0.70 is ``"underfitting"``; otherwise a
+    gap ``train_acc - val_acc`` above 0.10 is ``"overfitting"``; anything else is ``"ok"``.
+
+    >>> reference_diagnose(_history([0.9, 1.0], [0.7, 0.68]))
+    'overfitting'
+    """
+    train, val = history.train_acc[-1], history.val_acc[-1]
+    if train < UNDERFIT_BELOW:
+        return "underfitting"
+    return "overfitting" if train - val > GAP_ABOVE else "ok"
+
+
+def _history(train_acc: list[float], val_acc: list[float]) -> History:
+    """A made-up History; the losses follow the accuracies (lower when accuracy is higher)."""
+    h = History()
+    for epoch, (t, v) in enumerate(zip(train_acc, val_acc)):
+        h.add(epoch, {"loss": 1.1 * (1 - t) + 0.01, "acc": t},
+              {"loss": 1.1 * (1 - v) + 0.01, "acc": v}, 0.1)
+    return h
+
+
+# (what the case teaches, train_acc per epoch, val_acc per epoch)
+CASES: list[tuple[str, list[float], list[float]]] = [
+    ("the seed's run: train 0.98, validation 0.70", [0.60, 0.90, 0.98], [0.58, 0.72, 0.70]),
+    ("a healthy run: train 0.82, validation 0.78", [0.50, 0.75, 0.82], [0.49, 0.72, 0.78]),
+    ("a model that cannot fit its training data: train 0.45, validation 0.44",
+     [0.34, 0.40, 0.45], [0.33, 0.41, 0.44]),
+    ("a run that overfits only at the END (first epoch: train 0.75, validation 0.74; "
+     "last: train 1.00, validation 0.70)", [0.75, 0.95, 1.00], [0.74, 0.72, 0.70]),
+    ("validation ABOVE training (augmented training batches are harder): train 0.80, "
+     "validation 0.93", [0.60, 0.75, 0.80], [0.70, 0.88, 0.93]),
+    ("a gap of exactly 0.08, under the 0.10 limit: train 0.88, validation 0.80",
+     [0.70, 0.85, 0.88], [0.68, 0.80, 0.80]),
+]
+
+
+def _explain(case: str, train: list[float], val: list[float], got: object, want: str) -> str:
+    """Why ``got`` is wrong for this case, as specifically as we can tell."""
+    text = f"For {case}, your diagnose() returned {got!r}; the answer is {want!r}."
+    if not isinstance(got, str) or got not in VERDICTS:
+        return text + f" Return exactly one of the strings {VERDICTS}."
+    first = reference_diagnose(_history(train[:1], val[:1]))
+    if got == first and got != want:
+        return text + (" It looks like you read the FIRST epoch: use the last one, "
+                       "history.train_acc[-1] (or history.last('train_acc')).")
+    if want == "underfitting":
+        return text + (f" Check underfitting first: a final train_acc below {UNDERFIT_BELOW} means "
+                       "the model has not even learned its own training data, whatever the gap.")
+    if want != "underfitting" and got == "underfitting":
+        return text + (f" The final train_acc is {train[-1]:.2f}, not below {UNDERFIT_BELOW}: "
+                       "the model does fit its training data.")
+    if want == "ok" and val[-1] > train[-1]:
+        return text + (" The gap is train_acc - val_acc, NEGATIVE here: do not take abs(); a "
+                       "validation score above the training score is not overfitting.")
+    if want == "ok":
+        return text + (f" The gap {train[-1] - val[-1]:.2f} is not above {GAP_ABOVE}: use "
+                       f"train_acc - val_acc > {GAP_ABOVE} (accuracies are fractions, not %).")
+    return text + (f" train_acc - val_acc = {train[-1] - val[-1]:.2f} is above {GAP_ABOVE}: "
+                   "compare accuracies (not losses), as fractions between 0 and 1.")
+
+
+def check_diagnose(diagnose: Callable[[History], str], verbose: bool = True) -> bool:
+    """Run your ``diagnose(history)`` on six made-up histories and say what, if anything, is wrong.
+
+    Args:
+        diagnose: your function; it gets a ``History`` and returns ``"overfitting"``,
+            ``"underfitting"`` or ``"ok"`` (the rule: see :func:`reference_diagnose`).
+        verbose: print the verdict.
+
+    Returns:
+        True when every case is right.
+    """
+    for case, train, val in CASES:
+        want = reference_diagnose(_history(train, val))
+        try:
+            got = diagnose(_history(train, val))
+        except Exception as err:  # show the student's error, with the case that caused it
+            message = (f"diagnose() raised {type(err).__name__}: {err} on {case}. It gets a "
+                       "History: read history.train_acc and history.val_acc (lists, one value "
+                       "per epoch).")
+            break
+        if got != want:
+            message = _explain(case, train, val, got, want)
+            break
+    else:
+        message = f"Correct: diagnose() gave the right verdict on all {len(CASES)} histories."
+    if verbose:
+        print(message)
+    return message.startswith("Correct")
+
+
+def check_best_restored(model: nn.Module, history: History, val_loader: Iterable,
+                        monitor: str = "val_loss", verbose: bool = True) -> bool:
+    """Check a finished ``fit``: it stopped early, and ``model`` holds the best epoch's weights.
+
+    The model is evaluated on ``val_loader`` again; its score must equal the best epoch's
+    ``monitor`` value in the history (the epoch ``fit`` kept), not the last epoch's.
+
+    Args:
+        model: the model after ``fit`` returned.
+        history: what ``fit`` returned.
+        val_loader: the validation loader given to ``fit``.
+        monitor: the metric that picks the best epoch (``fit``'s ``monitor``).
+        verbose: print the verdict.
+
+    Returns:
+        True when both hold.
+    """
+    values = getattr(history, monitor, None)
+    if not isinstance(history, History) or not values:
+        message = ("Pass the History that fit() returned (history = fit(...)), after at least "
+                   "one epoch with a val_loader.")
+    elif not history.stop_reason.startswith("early stopping"):
+        message = (f"Training ran all {len(history)} epochs (stop reason: "
+                   f"{history.stop_reason!r}). Add EarlyStopping(patience=...) to fit's "
+                   "callbacks, and give fit enough epochs that it can stop early.")
+    else:
+        finite = [v for v in values if math.isfinite(v)]
+        best = (max if "acc" in monitor else min)(finite)
+        key = monitor.removeprefix("val_")
+        now = evaluate(model, val_loader)[key]
+        last = values[-1]
+        if math.isclose(now, best, rel_tol=1e-4, abs_tol=1e-5):
+            message = (f"Correct: stopped early after {len(history)} epochs, and the model holds "
+                       f"the best epoch's weights ({monitor} {now:.4f}, last epoch {last:.4f}).")
+        elif math.isclose(now, last, rel_tol=1e-4, abs_tol=1e-5):
+            message = (f"The model holds the LAST epoch's weights ({monitor} {now:.4f}), not the "
+                       f"best epoch's ({best:.4f}). Keep fit(..., restore_best=True), the default, "
+                       f"and use the same monitor={monitor!r} in fit and in EarlyStopping.")
+        else:
+            message = (f"The model's {monitor} is {now:.4f}: neither the best epoch's ({best:.4f}) "
+                       f"nor the last one's ({last:.4f}). Did it train again after fit returned, "
+                       "or is this another val_loader or model?")
+    if verbose:
+        print(message)
+    return message.startswith("Correct")

@@ -1,0 +1,144 @@
+"""The chapter 02 checker accepts right training steps and names each classic mistake."""
+import torch
+
+from course_utils.exercises.ch02 import check_train_step, diagnose_train_step, reference_train_step
+
+
+def zero_grad_after_step(model, x, y, optimizer, loss_fn):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss.item()
+
+
+def model_zero_grad(model, x, y, optimizer, loss_fn):
+    model.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss  # a 0-d tensor is accepted too
+
+
+def no_zero_grad(model, x, y, optimizer, loss_fn):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def step_before_backward(model, x, y, optimizer, loss_fn):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    optimizer.step()
+    loss.backward()
+    return loss.item()
+
+
+def no_backward(model, x, y, optimizer, loss_fn):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    optimizer.step()
+    return loss.item()
+
+
+def no_step(model, x, y, optimizer, loss_fn):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    return loss.item()
+
+
+def zero_grad_between(model, x, y, optimizer, loss_fn):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.zero_grad()
+    optimizer.step()
+    return loss.item()
+
+
+def returns_nothing(model, x, y, optimizer, loss_fn):
+    reference_train_step(model, x, y, optimizer, loss_fn)
+
+
+def own_optimizer(model, x, y, optimizer, loss_fn):
+    mine = torch.optim.SGD(model.parameters(), lr=1.0)
+    mine.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    mine.step()
+    return loss.item()
+
+
+def doubled_loss(model, x, y, optimizer, loss_fn):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    (2 * loss).backward()
+    optimizer.step()
+    return loss.item()
+
+
+def under_no_grad(model, x, y, optimizer, loss_fn):
+    optimizer.zero_grad()
+    with torch.no_grad():
+        loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def test_reference_step_passes():
+    assert diagnose_train_step(reference_train_step) == []
+
+
+def test_zero_grad_after_step_passes():
+    assert diagnose_train_step(zero_grad_after_step) == []
+
+
+def test_model_zero_grad_and_tensor_loss_pass():
+    assert diagnose_train_step(model_zero_grad) == []
+
+
+def test_missing_zero_grad_is_named():
+    assert "zero_grad() is never called" in diagnose_train_step(no_zero_grad)[0]
+
+
+def test_step_before_backward_is_named():
+    assert "BEFORE loss.backward()" in diagnose_train_step(step_before_backward)[0]
+
+
+def test_missing_backward_is_named():
+    assert "loss.backward() is never called" in diagnose_train_step(no_backward)[0]
+
+
+def test_missing_step_is_named():
+    assert "optimizer.step() is never called" in diagnose_train_step(no_step)[0]
+
+
+def test_zero_grad_between_backward_and_step_is_named():
+    assert "between backward() and step()" in diagnose_train_step(zero_grad_between)[0]
+
+
+def test_missing_return_value_is_named():
+    assert "return the batch loss" in diagnose_train_step(returns_nothing)[0]
+
+
+def test_own_optimizer_is_named():
+    assert "optimizer you were given never stepped" in diagnose_train_step(own_optimizer)[0]
+
+
+def test_wrong_update_is_caught_by_the_weights():
+    problems = diagnose_train_step(doubled_loss)
+    assert problems and "weights differ" in problems[0]
+
+
+def test_error_gets_a_hint():
+    problems = diagnose_train_step(under_no_grad)
+    assert problems[0].startswith("Your step raised RuntimeError") and "HINT" in problems[0]
+
+
+def test_check_prints_and_returns(capsys):
+    assert check_train_step(reference_train_step) is True
+    assert check_train_step(no_step) is False
+    out = capsys.readouterr().out
+    assert "✅" in out and "❌" in out

@@ -1,0 +1,106 @@
+"""course_utils.exercises.ch03: the "freeze everything except layer4 and the head" checker."""
+import torch
+from torch import nn
+
+from course_utils.exercises.ch03 import check_layer4_and_head, layer4_and_head_problems
+from course_utils.lab_net import LabResNet
+from course_utils.surgery import freeze, freeze_to, replace_head
+
+
+def tiny():
+    torch.manual_seed(0)
+    return LabResNet(num_classes=5, widths=(4, 4, 8, 8))
+
+
+def right_answer(model):
+    for p in model.parameters():
+        p.requires_grad = False
+    for p in model.layer4.parameters():
+        p.requires_grad = True
+    for p in model.fc.parameters():
+        p.requires_grad = True
+    return model
+
+
+def trainable_params(model):
+    return [p for p in model.parameters() if p.requires_grad]
+
+
+def test_right_answer_passes(capsys):
+    model = right_answer(tiny())
+    optimizer = torch.optim.AdamW(trainable_params(model), lr=1e-3)
+    assert check_layer4_and_head(model, optimizer) is True
+    assert capsys.readouterr().out.startswith("✅ Correct")
+
+
+def test_freeze_to_with_frozen_bn_passes_without_bn_note(capsys):
+    model = tiny()
+    freeze_to(model, -2, train_bn=False)
+    assert check_layer4_and_head(model) is True
+    assert "Note:" not in capsys.readouterr().out
+
+
+def test_plain_requires_grad_answer_gets_bn_note(capsys):
+    check_layer4_and_head(right_answer(tiny()))
+    assert "running statistics" in capsys.readouterr().out
+
+
+def test_nothing_frozen_fails(capsys):
+    assert check_layer4_and_head(tiny()) is False
+    assert "Nothing is frozen" in capsys.readouterr().out
+
+
+def test_everything_frozen_is_named():
+    problems = layer4_and_head_problems(tiny().requires_grad_(False))
+    assert len(problems) == 1 and "Every parameter is frozen" in problems[0]
+
+
+def test_frozen_head_is_named():
+    model = tiny()
+    for p in model.fc.parameters():  # wrong order: unfreeze head, then freeze everything else
+        p.requires_grad = True
+    model.requires_grad_(False)
+    model.layer4.requires_grad_(True)
+    problems = layer4_and_head_problems(model)
+    assert len(problems) == 1 and "The head is frozen" in problems[0]
+
+
+def test_head_only_names_layer4():
+    model = tiny().requires_grad_(False)
+    model.fc.requires_grad_(True)
+    problems = layer4_and_head_problems(model)
+    assert len(problems) == 1 and "of layer4's" in problems[0]
+
+
+def test_trainable_bn_of_frozen_groups_is_explained():
+    model = tiny()
+    freeze_to(model, -2)  # train_bn=True keeps BatchNorm of stem..layer3 trainable
+    problems = layer4_and_head_problems(model)
+    assert len(problems) == 1 and "BatchNorm" in problems[0] and "train_bn=False" in problems[0]
+
+
+def test_optimizer_built_before_replace_head_is_caught():
+    model = right_answer(tiny())
+    optimizer = torch.optim.AdamW(trainable_params(model), lr=1e-3)
+    replace_head(model, 3)
+    problems = layer4_and_head_problems(model, optimizer)
+    assert any("does not hold 2 trainable" in p for p in problems)
+    assert any("not in the model" in p for p in problems)
+
+
+def test_optimizer_with_frozen_tensors_is_caught():
+    model = right_answer(tiny())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    problems = layer4_and_head_problems(model, optimizer)
+    assert len(problems) == 1 and "also holds" in problems[0]
+
+
+def test_non_resnet_model_gets_a_clear_message():
+    problems = layer4_and_head_problems(nn.Linear(2, 2))
+    assert "layer4" in problems[0] and "Linear" in problems[0]
+
+
+def test_freeze_helper_answer_passes():
+    model = tiny()
+    freeze(model, ["stem", "layer1", "layer2", "layer3"], train_bn=False)
+    assert layer4_and_head_problems(model) == []

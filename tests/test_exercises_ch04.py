@@ -1,0 +1,82 @@
+"""course_utils.exercises.ch04: the head-at-10x param-groups checker accepts right answers and
+names the mistake in wrong ones."""
+import torch
+
+from course_utils.exercises.ch04 import check_head_lr_groups
+from course_utils.lab_net import LabResNet
+from course_utils.param_groups import param_groups
+from course_utils.surgery import freeze_to
+
+LR = 1e-4
+
+
+def model():
+    torch.manual_seed(0)
+    net = LabResNet(num_classes=3, widths=(4, 4, 8, 8))
+    freeze_to(net, -2, train_bn=False)  # layer4 + head trainable
+    return net
+
+
+def trainable(module):
+    return [p for p in module.parameters() if p.requires_grad]
+
+
+def test_param_groups_answer_passes(capsys):
+    net = model()
+    assert check_head_lr_groups(net, param_groups(net, lr=10 * LR, backbone_lr=LR), LR)
+    assert "Correct" in capsys.readouterr().out
+
+
+def test_hand_written_groups_and_optimizer_pass():
+    net = model()
+    groups = [{"params": trainable(net.layer4), "lr": LR}, {"params": trainable(net.fc), "lr": 10 * LR}]
+    assert check_head_lr_groups(net, groups, LR)
+    assert check_head_lr_groups(net, torch.optim.AdamW(groups), LR)
+
+
+def test_head_at_same_lr_fails_and_says_so(capsys):
+    net = model()
+    assert not check_head_lr_groups(net, param_groups(net, lr=LR), LR)
+    assert "same as the backbone" in capsys.readouterr().out
+
+
+def test_inverted_ratio_is_named(capsys):
+    net = model()
+    assert not check_head_lr_groups(net, [{"params": trainable(net.layer4), "lr": LR},
+                                          {"params": trainable(net.fc), "lr": LR / 10}], LR)
+    assert "upside down" in capsys.readouterr().out
+
+
+def test_missing_head_is_reported(capsys):
+    net = model()
+    assert not check_head_lr_groups(net, [{"params": trainable(net.layer4), "lr": LR}], LR)
+    assert "fc.weight" in capsys.readouterr().out
+
+
+def test_generator_params_are_reported(capsys):
+    net = model()
+    groups = [{"params": trainable(net.layer4), "lr": LR}, {"params": net.fc.parameters(), "lr": 10 * LR}]
+    assert not check_head_lr_groups(net, groups, LR)
+    assert "generator" in capsys.readouterr().out
+
+
+def test_frozen_parameters_are_reported(capsys):
+    net = model()
+    assert not check_head_lr_groups(net, [{"params": list(net.layer3.parameters()), "lr": LR},
+                                          {"params": trainable(net.layer4), "lr": LR},
+                                          {"params": trainable(net.fc), "lr": 10 * LR}], LR)
+    assert "frozen" in capsys.readouterr().out
+
+
+def test_plain_parameter_iterator_is_reported(capsys):
+    net = model()
+    assert not check_head_lr_groups(net, net.parameters(), LR)
+    assert "ONE learning rate" in capsys.readouterr().out
+
+
+def test_parameter_in_two_groups_is_reported(capsys):
+    net = model()
+    head = trainable(net.fc)
+    assert not check_head_lr_groups(net, [{"params": trainable(net.layer4) + head, "lr": LR},
+                                          {"params": head, "lr": 10 * LR}], LR)
+    assert "two groups" in capsys.readouterr().out
