@@ -123,8 +123,9 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
     except FileNotFoundError:
         raise
     except pickle.UnpicklingError as err:
-        if "Weights only load failed" not in str(err):
-            raise CheckpointError(f"{path} is not a PyTorch checkpoint ({err}).") from None
+        if "Unsupported global" not in str(err):  # text, an image, a truncated file...
+            raise CheckpointError(f"{path} is not a PyTorch checkpoint, or it is damaged or "
+                                  f"truncated ({str(err).splitlines()[-1][:120]}).") from None
         detail = next((line.strip() for line in str(err).splitlines() if "Unsupported" in line), "")
         raise CheckpointError(
             f"{path} holds Python objects or code, not just tensors and numbers ({detail}), so "

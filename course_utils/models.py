@@ -89,7 +89,11 @@ def imagenet_classes() -> list[str]:
 
 
 def _lite0(weights: bool) -> tuple[nn.Module, PretrainedCfg]:
-    import timm
+    try:
+        import timm
+    except ImportError:
+        raise ImportError("efficientnet_lite0.imagenet is built with timm, which is not installed. "
+                          "Install it with: pip install timm==1.0.31") from None
 
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
     cfg = PretrainedCfg("efficientnet_lite0.imagenet", imagenet_classes(), (3, 224, 224),

@@ -62,6 +62,21 @@ def figure_to_png(fig: Figure, dpi: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+def displayable(fig: Figure) -> Figure:
+    """Let a notebook show ``fig`` as a PNG when it is a cell's last value (returns ``fig``).
+
+    A pyplot-free ``Figure`` has no notebook display of its own; this registers one, once.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return fig
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_to_png)
+    return fig
+
+
 def plot_series(series: dict[str, list[float]], ylabel: str = "", title: str = "",
                 xlabel: str = "epoch") -> Figure:
     """One line per named series against its index; returns a matplotlib Figure."""
@@ -73,7 +88,7 @@ def plot_series(series: dict[str, list[float]], ylabel: str = "", title: str = "
     if len(series) > 1:
         ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
-    return fig
+    return displayable(fig)
 
 
 def plot_history(history: Any, max_epochs: int | None = None) -> Figure:
@@ -100,7 +115,7 @@ def plot_history(history: Any, max_epochs: int | None = None) -> Figure:
         ax.legend(fontsize="small")
     if history.stop_reason not in ("", "completed"):
         fig.suptitle(f"stopped: {history.stop_reason}", fontsize="small")
-    return fig
+    return displayable(fig)
 
 
 class LivePlot(Callback):

@@ -41,7 +41,7 @@ from torch import nn
 from .callbacks import BestWeights, Callback
 from .checkpoint import load_checkpoint
 from .device import get_device
-from .param_groups import param_groups
+from .param_groups import audit_optimizer, param_groups
 from .plots import LivePlot, ProgressBar, plot_history
 from .surgery import apply_bn_policy
 
@@ -153,6 +153,22 @@ def amp_dtype(amp: str | bool | None, device: torch.device) -> torch.dtype | Non
     raise ValueError(f"amp={amp!r}: use 'auto', 'bf16' or 'off'.")
 
 
+def check_head_fits_labels(out: torch.Tensor, y: torch.Tensor) -> bool:
+    """Raise a clear error when a class label ``y`` is too large for the head's outputs ``out``.
+
+    >>> check_head_fits_labels(torch.zeros(2, 3), torch.tensor([0, 2]))
+    True
+    """
+    if y.dtype == torch.long and out.ndim == 2 and len(y):
+        top = int(y.max())
+        if top >= out.shape[1]:
+            raise ValueError(
+                f"The model's head has {out.shape[1]} outputs, but the labels go up to {top} "
+                f"({top + 1} classes). HINT: replace_head(model, {top + 1}), or relabel the data "
+                "with select_classes(...) so labels run from 0 to num_classes - 1.")
+    return True
+
+
 @dataclass
 class FitState:
     """Everything a callback may read or change during ``fit``."""
@@ -175,6 +191,7 @@ class FitState:
     stop: bool = False  # a callback sets it to end training after this epoch
     stop_reason: str = "completed"
     failed: bool = False  # NaN/inf loss or KeyboardInterrupt
+    head_checked: bool = False  # the first batch's labels were checked against the head
 
     def emit(self, event: str) -> None:
         """Call ``event`` (for example ``"on_epoch_end"``) on every callback, in order."""
@@ -237,6 +254,8 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
                 x, y = x.to(s.device, non_blocking=True), y.to(s.device, non_blocking=True)
                 with s.autocast():
                     out = model(x)
+                    s.head_checked = s.head_checked or check_head_fits_labels(
+                        out, getattr(train_loader, "labels", y))  # once, on the first batch
                     loss = s.loss_fn(out, y)
                 s.loss = loss
                 s.emit("on_loss")  # a callback may add a penalty to s.loss (L2SP)
@@ -289,6 +308,8 @@ def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, wei
             raise ValueError("Every parameter is frozen: nothing to train. "
                              "HINT: unfreeze(model, 'head') or freeze_to(model, -1).")
         optimizer = torch.optim.AdamW(groups, lr=lr)
+    else:  # yours: it must hold every trainable tensor (warns about frozen ones it holds)
+        audit_optimizer(model, optimizer)
     if scheduler is not None and not hasattr(scheduler, "step"):  # a factory
         scheduler = scheduler(optimizer, epochs * len(train_loader))
     cbs = [*callbacks, BestWeights(monitor, restore=restore_best)]

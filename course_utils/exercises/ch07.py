@@ -4,9 +4,11 @@ The recipe is a list of stages run one after the other, each with its own optimi
 stopping. A stage says from which layer group on the network trains (``train_from``; earlier
 groups stay frozen) and which learning rates it uses: ``param_groups(model, lrs=slice(lr_lo,
 lr_hi))`` gives the first group (the stem) ``lr_lo`` and the head ``lr_hi``, spread geometrically
-in between (frozen groups' LRs go unused). Any object with these attributes works (the notebook's ``Stage`` dataclass, a ``SimpleNamespace``)::
+in between (frozen groups' LRs go unused). Any object with these attributes works (the
+notebook's ``Stage`` dataclass, a ``SimpleNamespace``)::
 
-    Stage(name="last blocks", train_from="blocks.5", lr_lo=1e-4, lr_hi=1e-3, max_epochs=8, patience=2)
+    Stage(name="last blocks", train_from="blocks.5", lr_lo=1e-4, lr_hi=1e-3,
+          max_epochs=8, patience=2)
 
 :func:`check_recipe` says whether the recipe follows the chapter's rules and, if not, what to fix:
 unfreeze from the head towards the input, end with the whole network, early layers slower than
@@ -15,8 +17,10 @@ faster than earlier ones, and a patience that lets early stopping fire.
 
 >>> from types import SimpleNamespace as Stage
 >>> groups = ["stem", "blocks.0", "blocks.1", "head"]
->>> recipe = [Stage(name="top", train_from="blocks.1", lr_lo=1e-4, lr_hi=1e-3, max_epochs=5, patience=2),
-...           Stage(name="all", train_from="stem", lr_lo=1e-5, lr_hi=3e-4, max_epochs=5, patience=2)]
+>>> recipe = [Stage(name="top", train_from="blocks.1", lr_lo=1e-4, lr_hi=1e-3,
+...                 max_epochs=5, patience=2),
+...           Stage(name="all", train_from="stem", lr_lo=1e-5, lr_hi=3e-4,
+...                 max_epochs=5, patience=2)]
 >>> recipe_problems(recipe, groups)
 []
 """
@@ -92,7 +96,8 @@ def recipe_problems(recipe: Sequence[Any], model_or_groups: nn.Module | Sequence
         A list of messages, each saying what is wrong and how to fix it.
 
     >>> from types import SimpleNamespace as Stage
-    >>> one = [Stage(name="all", train_from="stem", lr_lo=1e-5, lr_hi=1e-3, max_epochs=5, patience=2)]
+    >>> one = [Stage(name="all", train_from="stem", lr_lo=1e-5, lr_hi=1e-3,
+    ...              max_epochs=5, patience=2)]
     >>> recipe_problems(one, ["stem", "blocks.0", "head"])[0][:38]
     'A staged recipe needs at least 2 stage'
     """
@@ -140,7 +145,8 @@ def check_recipe(recipe: Sequence[Any], model_or_groups: nn.Module | Sequence[st
         True when the recipe follows every rule.
 
     >>> from types import SimpleNamespace as Stage
-    >>> bad = [Stage(name="a", train_from="stem", lr_lo=1e-3, lr_hi=1e-4, max_epochs=5, patience=2)] * 2
+    >>> bad = [Stage(name="a", train_from="stem", lr_lo=1e-3, lr_hi=1e-4,
+    ...              max_epochs=5, patience=2)] * 2
     >>> check_recipe(bad, ["stem", "blocks.0", "head"])  # doctest: +ELLIPSIS
     Not yet:
       - Stage 1 ('a'): lr_lo=0.001 is larger than lr_hi=0.0001, ...
@@ -150,9 +156,9 @@ def check_recipe(recipe: Sequence[Any], model_or_groups: nn.Module | Sequence[st
     if problems:
         print("Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
         return False
-    names = _group_names(model_or_groups)
-    lines = [f"  {i + 1}. {s.name}: {names[names.index(s.train_from):][0]} .. {names[-1]} train, "
-             f"LR {s.lr_lo:.0e} -> {s.lr_hi:.0e}, up to {s.max_epochs} epochs (patience "
+    head = _group_names(model_or_groups)[-1]
+    lines = [f"  {i + 1}. {s.name}: {s.train_from} .. {head} train, "
+             f"lrs=slice({s.lr_lo:g}, {s.lr_hi:g}), up to {s.max_epochs} epochs (patience "
              f"{s.patience})" for i, s in enumerate(recipe)]
     print(f"Correct! {len(recipe)} stages unfreeze from the head towards the input, with "
           "discriminative LRs that never rise:\n" + "\n".join(lines))

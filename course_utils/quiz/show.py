@@ -58,5 +58,12 @@ def show_quiz(chapter: str | int, seed: int | str | None = 0, student: str | Non
         return text_quiz(chapter, seed=seed, student=student, results_dir=results_dir)
     if mode != "widget":
         raise ValueError(f"mode must be 'auto', 'widget' or 'text'; got {mode!r}.")
-    from .widget import QuizWidget
+    try:
+        from .widget import QuizWidget
+    except ImportError as err:
+        if err.name != "ipywidgets":
+            raise
+        raise ImportError("The quiz widget needs ipywidgets. Install it with: pip install "
+                          f"ipywidgets==8.1.9, or take the quiz as text: show_quiz({chapter!r}, "
+                          "mode='text').") from None
     return QuizWidget(load_bank(chapter), seed=seed, student=student, results_dir=results_dir)

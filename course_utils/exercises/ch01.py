@@ -1,0 +1,182 @@
+"""Checkers for chapter 01 (pretrained models): a new head, and the top-5 of a photo.
+
+Each checker prints what is right or, if something is wrong, what and why, and returns
+True or False, so a notebook cell can also ``assert`` it.
+
+>>> from course_utils.exercises.ch01 import check_head, check_top5
+>>> check_head(my_model, reference=model, num_classes=10)  # doctest: +SKIP
+✅ Output shape (2, 10); the new head is a fresh, trainable Linear(1280 -> 10) ...
+True
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def _head(model: nn.Module) -> nn.Module:
+    """The classifier at the end of a timm model, a torchvision ResNet or the lab net."""
+    if hasattr(model, "get_classifier"):  # timm
+        return model.get_classifier()
+    for name in ("fc", "classifier", "head"):
+        if isinstance(getattr(model, name, None), nn.Module):
+            return getattr(model, name)
+    raise ValueError(f"Cannot find the head of {type(model).__name__} (looked for fc, classifier, "
+                     "head). Is this a model from pretrained(...)?")
+
+
+def _report(problems: list[str], success: str) -> bool:
+    if problems:
+        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
+        return False
+    print("✅ " + success)
+    return True
+
+
+def check_head(model: nn.Module, reference: nn.Module, num_classes: int = 10,
+               image_size: int = 64) -> bool:
+    """Check that ``model`` is ``reference`` with a new head for ``num_classes`` classes.
+
+    The checks: the output has ``num_classes`` columns; the head is a new ``nn.Linear`` whose
+    parameters are all trainable and not copied from the old head; every other weight and buffer
+    equals the reference's (the pretrained backbone is untouched); and the reference itself still
+    has its old head (you changed a copy, not the original).
+
+    Args:
+        model: your model with the new head.
+        reference: the untouched pretrained model you started from.
+        num_classes: how many classes the new head should predict.
+        image_size: side of the dummy images used to test the output shape.
+
+    Returns:
+        True when everything is right (it also prints a one-line summary), else False with
+        the reasons printed.
+
+    >>> import copy, torchvision
+    >>> ref = torchvision.models.resnet18(weights=None).eval()
+    >>> mine = copy.deepcopy(ref); mine.fc = nn.Linear(512, 10)
+    >>> check_head(mine, ref, num_classes=10)  # doctest: +ELLIPSIS
+    ✅ Output shape (2, 10); the new head is a fresh, trainable Linear(512 -> 10) ...
+    True
+    """
+    if model is reference:
+        return _report(["`model` and `reference` are the same object, so the original model was "
+                        "changed too. Make a copy first: my_model = copy.deepcopy(model)."], "")
+    problems: list[str] = []
+    head, old_head = _head(model), _head(reference)
+    if isinstance(old_head, nn.Linear) and old_head.out_features == num_classes:
+        return _report([f"The reference's head already has {num_classes} outputs, so the original "
+                        "model was changed before you copied it. Load it again and change only "
+                        "a copy."], "")
+    in_channels = getattr(getattr(model, "pretrained_cfg", None), "input_size", (3,))[0]
+    was_training = model.training
+    try:
+        with torch.no_grad():
+            out = model.eval()(torch.zeros(2, in_channels, image_size, image_size))
+    finally:
+        model.train(was_training)
+    old_linear = isinstance(old_head, nn.Linear)
+    if (isinstance(head, nn.Linear) and old_linear and head.weight.shape == old_head.weight.shape
+            and torch.equal(head.weight.detach(), old_head.weight.detach())):
+        problems.append(f"The head is still the pretrained {old_head.out_features}-class head. "
+                        f"Put a fresh one in its place: replace_head(my_model, {num_classes}) or "
+                        f"a new nn.Linear({old_head.in_features}, {num_classes}).")
+    elif not isinstance(head, nn.Linear):
+        problems.append(f"The head is a {type(head).__name__}; this exercise wants one nn.Linear.")
+    else:
+        if head.out_features != num_classes:
+            problems.append(f"The head has out_features={head.out_features}, not {num_classes}.")
+        if old_linear and head.in_features != old_head.in_features:
+            problems.append(f"The head takes {head.in_features} features, but the backbone gives "
+                            f"{old_head.in_features}: use in_features={old_head.in_features}.")
+        if (old_linear and head.weight.shape[1:] == old_head.weight.shape[1:]
+                and len(head.weight) <= len(old_head.weight)
+                and torch.equal(head.weight.detach(), old_head.weight.detach()[:len(head.weight)])):
+            problems.append("The head's weights are rows copied from the old head: those were "
+                            "trained for other classes. Start from a fresh nn.Linear.")
+        frozen = [n for n, p in head.named_parameters() if not p.requires_grad]
+        if frozen:
+            problems.append(f"The new head's {', '.join(frozen)} has requires_grad=False: a head "
+                            "that cannot learn is useless. Leave it trainable.")
+    if not problems and tuple(out.shape) != (2, num_classes):
+        problems.append(f"For a batch of 2 images the output has shape {tuple(out.shape)}, not "
+                        f"(2, {num_classes}): does forward() still use the head?")
+    head_names = {n for n, m in model.named_modules() if m is head}
+    head_prefixes = tuple(f"{n}." if n else "" for n in head_names)
+    ours, theirs = model.state_dict(), reference.state_dict()
+    body = [k for k in ours if not k.startswith(head_prefixes)]
+    missing = [k for k in body if k not in theirs]
+    changed = [k for k in body if k in theirs and (ours[k].shape != theirs[k].shape
+                                                   or not torch.equal(ours[k], theirs[k]))]
+    if missing:
+        problems.append(f"{len(missing)} tensor(s) outside the head are not in the reference "
+                        f"(first: {missing[0]}): change only the head.")
+    if changed:
+        problems.append(f"{len(changed)} backbone tensor(s) differ from the pretrained ones "
+                        f"(first: {changed[0]}): keep the backbone exactly as loaded.")
+    n_head = sum(p.numel() for p in head.parameters())
+    return _report(problems, f"Output shape (2, {num_classes}); the new head is a fresh, trainable "
+                   f"Linear({getattr(head, 'in_features', '?')} -> {num_classes}) with {n_head:,} "
+                   "parameters; the backbone is exactly the pretrained one.")
+
+
+def top5(model: nn.Module, photo: np.ndarray | torch.Tensor) -> list[tuple[str, float]]:
+    """The model's five most likely classes for one H x W x 3 uint8 photo, with probabilities.
+
+    >>> top5(model, photo)  # doctest: +SKIP
+    [('daisy', 0.198), ...]
+    """
+    x = torch.tensor(np.asarray(photo)).permute(2, 0, 1).unsqueeze(0)  # copies
+    cfg = model.pretrained_cfg
+    was_training = model.training
+    try:
+        with torch.no_grad():
+            probs = model.eval()(cfg.preprocess(x)).softmax(dim=1)[0]
+    finally:
+        model.train(was_training)
+    values, indices = probs.topk(5)
+    return [(cfg.classes[i], float(v)) for v, i in zip(values.tolist(), indices.tolist())]
+
+
+def check_top5(answer: Sequence[str | tuple[str, float]], model: nn.Module,
+               photo: np.ndarray | torch.Tensor) -> bool:
+    """Check a top-5 answer (class names, most likely first) for ``photo`` against ``model``.
+
+    Args:
+        answer: five class names, or five ``(name, probability)`` pairs, highest first.
+        model: a model from ``pretrained(...)`` (it has ``pretrained_cfg``).
+        photo: the H x W x 3 uint8 photo.
+
+    Returns:
+        True when the five names and their order match the model's top-5.
+
+    >>> names = ["daisy", "mushroom", "hen-of-the-woods", "bee", "pot"]
+    >>> check_top5(names, model, flower)  # doctest: +SKIP
+    ✅ Top-5 right: daisy, mushroom, hen-of-the-woods, bee, pot
+    True
+    """
+    names = [a[0] if isinstance(a, (tuple, list)) else a for a in answer]
+    names = [n.item() if hasattr(n, "item") else n for n in names]
+    if not all(isinstance(n, str) for n in names):
+        return _report(["Give class names (strings), e.g. model.pretrained_cfg.classes[i], not "
+                        "class indices."], "")
+    expected = [name for name, _ in top5(model, photo)]
+    problems: list[str] = []
+    if len(names) != 5:
+        problems.append(f"Give exactly 5 names; you gave {len(names)}.")
+    elif names != expected:
+        missing = [n for n in expected if n not in names]
+        if not missing:
+            problems.append("The right five classes, in the wrong order: sort by probability, "
+                            "highest first (tensor.topk(5) does that).")
+        elif names[0] != expected[0]:
+            problems.append(f"{len(missing)} of the 5 names differ, the first one included. Did "
+                            "you use model.pretrained_cfg.preprocess on a 1 x 3 x H x W batch "
+                            "(permute the photo's H x W x 3 axes) and put the model in eval mode?")
+        else:
+            problems.append(f"The top-1 is right but {len(missing)} of the other names differ "
+                            f"(e.g. '{missing[0]}' is missing): take topk(5) of the probabilities.")
+    return _report(problems, "Top-5 right: " + ", ".join(expected))
