@@ -111,6 +111,9 @@ def plot_history(history: Any, max_epochs: int | None = None) -> Figure:
         if max_epochs:
             ax.set_xlim(-0.5, max_epochs - 0.5)
         ax.set(xlabel="epoch", ylabel="accuracy" if metric == "acc" else "loss")
+        losses = [v for v in history.train_loss + history.val_loss if math.isfinite(v) and v > 0]
+        if metric == "loss" and losses and max(losses) > 30 * min(losses):
+            ax.set_yscale("log")  # a blow-up would squash the rest of the curve flat
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
     if history.stop_reason not in ("", "completed"):

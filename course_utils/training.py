@@ -64,6 +64,7 @@ class History:
     time: list[float] = field(default_factory=list)  # seconds per epoch, validation included
     lrs: dict[str, list[float]] = field(default_factory=dict)  # group name -> LR per step
     stop_reason: str = "completed"
+    monitor: str = "val_loss"  # the metric fit() picked the best epoch by
 
     def add(self, epoch: int, train: dict, val: dict, seconds: float) -> None:
         """Append one epoch's metrics (``val`` may be empty: NaN is stored)."""
@@ -90,10 +91,18 @@ class History:
 
     @property
     def best_epoch(self) -> int | None:
-        """Epoch with the lowest val_loss (train_loss without validation); None if empty."""
-        losses = self.val_loss if any(math.isfinite(v) for v in self.val_loss) else self.train_loss
-        finite = [(v, e) for v, e in zip(losses, self.epoch) if math.isfinite(v)]
-        return min(finite)[1] if finite else None
+        """Epoch with the best ``monitor`` value (lowest loss, highest accuracy), as fit() chose it.
+
+        Without validation it looks at the training metric instead; None if there is nothing.
+        """
+        key = self.monitor
+        if key.startswith("val_") and not any(math.isfinite(v) for v in getattr(self, key)):
+            key = "train_" + key[4:]
+        finite = [(v, e) for v, e in zip(getattr(self, key), self.epoch) if math.isfinite(v)]
+        if not finite:
+            return None
+        sign = -1 if "acc" in key else 1  # the first epoch that reached the best value
+        return min(finite, key=lambda ve: (sign * ve[0], ve[1]))[1]
 
     def __len__(self) -> int:
         return len(self.epoch)
@@ -240,6 +249,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
     s = _setup(model, train_loader, epochs, lr, weight_decay, optimizer, scheduler, val_loader,
                loss_fn, callbacks, device, amp, channels_last, monitor, restore_best, live_plot,
                progress)
+    s.history.monitor = monitor
     if resume_from is not None:
         _resume(s, resume_from)  # weights, optimizer, scheduler, freeze state, RNG, history
     s.emit("on_fit_start")
