@@ -15,9 +15,24 @@ from .results import gather_results, record_attempts, write_report
 from .show import show_quiz
 from .text import TextQuiz, answer
 
-__all__ = sorted([
-    "Bank", "LintReport", "Option", "Question", "QuizFormatError",
-    "QuizResult", "Result", "TextQuiz", "answer", "gather_results", "grade",
-    "grade_quiz", "lint", "load_bank", "quiz_dir", "record_attempts", "show_quiz",
-    "shuffled_order", "write_report",
-])
+__all__ = [
+    "Bank",
+    "LintReport",
+    "Option",
+    "Question",
+    "QuizFormatError",
+    "QuizResult",
+    "Result",
+    "TextQuiz",
+    "answer",
+    "gather_results",
+    "grade",
+    "grade_quiz",
+    "lint",
+    "load_bank",
+    "quiz_dir",
+    "record_attempts",
+    "show_quiz",
+    "shuffled_order",
+    "write_report",
+]
