@@ -12,22 +12,15 @@ from course_utils import (CheckpointError, EarlyStopping, GradualUnfreeze, SaveC
                           TensorLoader, fit, load_checkpoint, save_checkpoint, seed_everything)
 from course_utils.schedules import warmup_cosine
 from course_utils.surgery import freeze_to, set_bn_policy
+from tiny_models import QUIET
+from tiny_models import TinyNet as _TinyNet
 
-QUIET = {"live_plot": False, "progress": False}
 
 
-class TinyNet(nn.Module):
-    """Layer groups (fallback rules): stem, block, head; dropout uses the global RNG."""
 
-    def __init__(self, num_classes=2):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU())
-        self.block = nn.Sequential(nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.ReLU(),
-                                   nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Dropout(0.2))
-        self.head = nn.Linear(32, num_classes)
-
-    def forward(self, x):
-        return self.head(self.block(self.stem(x)))
+def TinyNet(num_classes: int = 2) -> nn.Module:
+    """The shared tiny net, with dropout so the global RNG matters."""
+    return _TinyNet(num_classes, dropout=0.2)
 
 
 def loaders(seed=0):

@@ -12,22 +12,10 @@ from course_utils import (Callback, History, TensorLoader, evaluate, fit, seed_e
 from course_utils.schedules import warmup_cosine
 from course_utils.surgery import set_bn_policy
 from course_utils.training import amp_dtype
+from tiny_models import QUIET, TinyNet
 
-QUIET = {"live_plot": False, "progress": False}
 
 
-class TinyNet(nn.Module):
-    """Layer groups (fallback rules): stem, block, head."""
-
-    def __init__(self, num_classes=2):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU())
-        self.block = nn.Sequential(nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.ReLU(),
-                                   nn.AdaptiveAvgPool2d(2), nn.Flatten())
-        self.head = nn.Linear(32, num_classes)
-
-    def forward(self, x):
-        return self.head(self.block(self.stem(x)))
 
 
 def loaders(n=128, seed=0):
