@@ -1,4 +1,5 @@
 """The chapter 02 checker accepts right training steps and names each classic mistake."""
+import pytest
 import torch
 
 from course_utils.exercises.ch02 import check_train_step, diagnose_train_step, reference_train_step
@@ -99,32 +100,17 @@ def test_model_zero_grad_and_tensor_loss_pass():
     assert diagnose_train_step(model_zero_grad) == []
 
 
-def test_missing_zero_grad_is_named():
-    assert "zero_grad() is never called" in diagnose_train_step(no_zero_grad)[0]
-
-
-def test_step_before_backward_is_named():
-    assert "BEFORE loss.backward()" in diagnose_train_step(step_before_backward)[0]
-
-
-def test_missing_backward_is_named():
-    assert "loss.backward() is never called" in diagnose_train_step(no_backward)[0]
-
-
-def test_missing_step_is_named():
-    assert "optimizer.step() is never called" in diagnose_train_step(no_step)[0]
-
-
-def test_zero_grad_between_backward_and_step_is_named():
-    assert "between backward() and step()" in diagnose_train_step(zero_grad_between)[0]
-
-
-def test_missing_return_value_is_named():
-    assert "return the batch loss" in diagnose_train_step(returns_nothing)[0]
-
-
-def test_own_optimizer_is_named():
-    assert "optimizer you were given never stepped" in diagnose_train_step(own_optimizer)[0]
+@pytest.mark.parametrize("step, message", [
+    (no_zero_grad, "zero_grad() is never called"),
+    (step_before_backward, "BEFORE loss.backward()"),
+    (no_backward, "loss.backward() is never called"),
+    (no_step, "optimizer.step() is never called"),
+    (zero_grad_between, "between backward() and step()"),
+    (returns_nothing, "return the batch loss"),
+    (own_optimizer, "optimizer you were given never stepped"),
+], ids=lambda v: v.__name__ if callable(v) else "")
+def test_each_mistake_is_named(step, message):
+    assert message in diagnose_train_step(step)[0]
 
 
 def test_wrong_update_is_caught_by_the_weights():
