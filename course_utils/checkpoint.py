@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from .callbacks import Callback, add_param_group
+from .distributed import is_main_process
 from .surgery import freeze_state, load_freeze_state
 
 FORMAT = "course_utils.checkpoint/1"
@@ -227,6 +228,8 @@ class SaveCheckpoint(Callback):
         self.path, self.every = str(path), every
 
     def on_epoch_end(self, state: Any) -> None:
+        if not is_main_process():  # under torchrun one process writes the file
+            return
         if (state.epoch + 1) % self.every == 0 or state.epoch + 1 == state.epochs:
             save_checkpoint(self.path.format(epoch=state.epoch), state.model, state.optimizer,
                             state.scheduler, epoch=state.epoch, history=state.history,

@@ -1,7 +1,7 @@
 """Where the course trains: one place that picks the device and says so once.
 
 >>> from course_utils import get_device
->>> get_device().type in {"cuda", "mps", "cpu"}
+>>> get_device(verbose=False).type in {"cuda", "mps", "cpu"}
 True
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ _reported = False
 def get_device(verbose: bool = True) -> torch.device:
     """Return the best available device: CUDA, then Apple MPS, then CPU.
 
+    Under ``torchrun`` each process gets its own GPU, ``cuda:$LOCAL_RANK``.
     Set the environment variable ``COURSE_DEVICE`` (for example ``cpu``) to override it.
     The choice is printed the first time only, so notebooks do not repeat it.
 
@@ -32,8 +33,8 @@ def get_device(verbose: bool = True) -> torch.device:
     forced = os.environ.get("COURSE_DEVICE")
     if forced:
         device = torch.device(forced)
-    elif torch.cuda.is_available():
-        device = torch.device("cuda")
+    elif torch.cuda.is_available():  # under torchrun: this process's own GPU
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         device = torch.device("mps")
     else:

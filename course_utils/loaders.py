@@ -117,9 +117,31 @@ class TensorLoader:
         self.generator = torch.Generator(device=self.device)
         self.seed = int(torch.randint(2**62, ())) if seed is None else seed
         self.generator.manual_seed(self.seed)
+        self.rank, self.world_size, self.even = 0, 1, True  # see shard()
+
+    def shard(self, rank: int, world_size: int, even: bool = True) -> None:
+        """Yield only process ``rank``'s share of each batch (``fit()`` calls it under torchrun).
+
+        ``batch_size`` stays the global batch: process ``rank`` takes images ``rank``,
+        ``rank + world_size``, ... of each batch, so the processes together see exactly the
+        batches one process would (augmented the same way: every process draws the random
+        flips and crops for the whole batch, then keeps its share; cheap uint8 tensor ops). ``even`` drops the few images of a batch that do not divide
+        by ``world_size`` (DDP needs equal shares; do it for training, not for evaluation).
+
+        >>> loader = TensorLoader(torch.zeros(8, 2, 2), torch.arange(8), batch_size=4, device="cpu")
+        >>> loader.shard(rank=1, world_size=2)
+        >>> [y.tolist() for x, y in loader]
+        [[1, 3], [5, 7]]
+        """
+        if world_size > 1 and self.batch_size < world_size:
+            raise ValueError(f"batch_size={self.batch_size} cannot be shared by {world_size} "
+                             f"processes. HINT: use a batch_size of at least {world_size}.")
+        self.rank, self.world_size, self.even = rank, world_size, even
 
     def __len__(self) -> int:
         n, b = len(self.labels), self.batch_size
+        if self.world_size > 1 and self.even and not self.drop_last and n % b < self.world_size:
+            return n // b  # a last batch too small to give every process an image is dropped
         return n // b if self.drop_last else -(-n // b)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -130,7 +152,13 @@ class TensorLoader:
             order = torch.arange(n, device=self.device)
         for i in range(len(self)):
             idx = order[i * self.batch_size:(i + 1) * self.batch_size]
-            yield self.transform(self._augment(self.images[idx])), self.labels[idx]
+            x, y = self._augment(self.images[idx]), self.labels[idx]
+            if self.world_size > 1:  # this process's share, augmented as the whole batch was
+                keep = len(idx) - len(idx) % self.world_size if self.even else len(idx)
+                x, y = x[self.rank:keep:self.world_size], y[self.rank:keep:self.world_size]
+                if not len(y):
+                    continue
+            yield self.transform(x), y
 
     def _augment(self, x: torch.Tensor) -> torch.Tensor:
         if self.augment is None:

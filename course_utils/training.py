@@ -8,10 +8,14 @@ Speed without changing what you read:
 
 * Metrics are summed ON THE DEVICE and read once per epoch. ``loss.item()`` in every step
   would make the CPU wait for the GPU each batch (a "host sync") and idle the GPU.
-* On CUDA: bf16 autocast (matmuls and convolutions in bfloat16; no GradScaler needed) and
-  channels_last memory layout (what tensor cores like). On a CPU autocast is OFF by default:
-  bf16 pays only on CPUs with AMX/AVX512-bf16 units (about 2x on this course's CI machine, a
-  slowdown on many laptops). Switch it with ``fit(..., amp="bf16")`` or ``COURSE_AMP=bf16``.
+* channels_last memory layout for convolutional models, on CUDA and on the CPU (oneDNN's
+  convolutions are faster in it: 1.15x for the lab ResNet, 2x for EfficientNet-Lite0 on the
+  course's 2-core CPU).
+* On CUDA: bf16 autocast (matmuls and convolutions in bfloat16; no GradScaler needed). On a
+  CPU autocast is OFF by default: bf16 pays only on CPUs with AMX units and is a slowdown on
+  most others (it was on the course's CI machine). Switch it with ``fit(..., amp="bf16")`` or
+  ``COURSE_AMP=bf16``. ``fit(..., compile_model=True)`` tries ``torch.compile``.
+* Under ``torchrun`` fit() trains one model on several processes (see ``distributed.py``).
 * NaN/inf: because the loss is never read per step, it is checked once per epoch on the
   epoch's summed loss (any NaN or inf step makes the sum NaN or inf). A bad epoch therefore
   runs to its end before training stops; the best weights are then restored, so nothing is lost.
@@ -32,8 +36,9 @@ import math
 import os
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import torch
 from torch import nn
@@ -41,6 +46,15 @@ from torch import nn
 from .callbacks import BestWeights, Callback
 from .checkpoint import load_checkpoint
 from .device import get_device
+from .distributed import (
+    DDPWrapper,
+    all_reduce_sum,
+    init_distributed,
+    is_main_process,
+    quiet_unless_main,
+    set_epoch,
+    shard_loader,
+)
 from .param_groups import audit_optimizer, param_groups
 from .plots import LivePlot, ProgressBar, plot_history
 from .surgery import apply_bn_policy
@@ -192,6 +206,7 @@ class FitState:
     epochs: int
     dtype: torch.dtype | None  # autocast dtype, None = fp32
     callbacks: list[Callback]
+    wrapped: Callable[[], nn.Module] | None = None  # DDP and/or torch.compile around the model
     history: History = field(default_factory=History)
     start_epoch: int = 0
     epoch: int = 0
@@ -204,8 +219,14 @@ class FitState:
 
     def emit(self, event: str) -> None:
         """Call ``event`` (for example ``"on_epoch_end"``) on every callback, in order."""
-        for callback in self.callbacks:
-            getattr(callback, event)(self)
+        with quiet_unless_main():  # under torchrun only rank 0 prints
+            for callback in self.callbacks:
+                getattr(callback, event)(self)
+
+    @property
+    def net(self) -> nn.Module:
+        """What the forward pass calls: the model itself, or its DDP / torch.compile wrapper."""
+        return self.wrapped() if self.wrapped else self.model
 
     def autocast(self) -> torch.autocast:
         return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None)
@@ -217,7 +238,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         callbacks: Iterable[Callback] = (), device: str | torch.device | None = None,
         amp: str | bool = "auto", channels_last: bool | str = "auto", monitor: str = "val_loss",
         restore_best: bool = True, live_plot: bool = True, progress: bool = True,
-        resume_from: str | os.PathLike | None = None) -> History:
+        resume_from: str | os.PathLike | None = None, compile_model: bool = False) -> History:
     """Train ``model`` for ``epochs`` epochs; returns the :class:`History`.
 
     Args:
@@ -235,12 +256,18 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
             ``SaveCheckpoint``.
         device: default: the train loader's device, else ``get_device()``.
         amp: autocast, see :func:`amp_dtype` ("auto": bf16 on CUDA, off on a CPU).
-        channels_last: "auto": on CUDA or with bf16.
+        channels_last: "auto": for models with 2-D convolutions, on CUDA and CPU.
         monitor: the metric that picks the best epoch ("val_loss", "val_acc"...).
         restore_best: put the best epoch's weights back at the end (always after NaN or Ctrl+C).
         live_plot: a live loss/accuracy plot in a notebook, one line per epoch elsewhere.
         progress: a progress bar (see ``plots.progress_enabled`` for when it shows).
         resume_from: a checkpoint from ``SaveCheckpoint``: continue after its epoch, exactly.
+        compile_model: run the forward pass through ``torch.compile`` (slow to start: it pays
+            on long GPU runs, not on the course's CPU runs; ``course_utils.bench --compile``).
+
+    Under ``torchrun --nproc_per_node=N`` the same call trains on N processes: each computes
+    its share of every batch (``batch_size`` is the global batch), gradients are averaged, the
+    metrics are summed over processes, and only rank 0 plots, prints and saves.
 
     >>> history = fit(model, train_loader, epochs=5, val_loader=val_loader,  # doctest: +SKIP
     ...               scheduler=one_cycle, callbacks=[EarlyStopping(patience=2)])
@@ -248,7 +275,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
     """
     s = _setup(model, train_loader, epochs, lr, weight_decay, optimizer, scheduler, val_loader,
                loss_fn, callbacks, device, amp, channels_last, monitor, restore_best, live_plot,
-               progress)
+               progress, compile_model)
     s.history.monitor = monitor
     if resume_from is not None:
         _resume(s, resume_from)  # weights, optimizer, scheduler, freeze state, RNG, history
@@ -256,6 +283,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
     try:
         for s.epoch in range(s.start_epoch, epochs):
             s.emit("on_epoch_start")
+            set_epoch(train_loader, s.epoch)  # a DistributedSampler reshuffles per epoch
             model.train()
             apply_bn_policy(model)  # model.train() woke frozen BatchNorm layers: back to eval
             start, seen = time.perf_counter(), 0
@@ -263,7 +291,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
             for x, y in train_loader:
                 x, y = x.to(s.device, non_blocking=True), y.to(s.device, non_blocking=True)
                 with s.autocast():
-                    out = model(x)
+                    out = s.net(x)  # the model (or its DDP / compiled wrapper)
                     s.head_checked = s.head_checked or check_head_fits_labels(
                         out, getattr(train_loader, "labels", y))  # once, on the first batch
                     loss = s.loss_fn(out, y)
@@ -279,7 +307,10 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
                 correct = correct + (out.argmax(dim=1) == y).sum()
                 seen, s.step = seen + len(y), s.step + 1
                 s.emit("on_batch_end")
-            train = {"loss": loss_sum.item() / seen, "acc": correct.item() / seen}  # 1 sync
+            totals = all_reduce_sum(torch.stack(  # summed over the processes under torchrun
+                [loss_sum, correct.float(), torch.tensor(float(seen), device=s.device)]))
+            loss_total, n_correct, n_seen = totals.tolist()  # the epoch's one host sync
+            train = {"loss": loss_total / n_seen, "acc": n_correct / n_seen}
             if not math.isfinite(train["loss"]):
                 raise NonFiniteLoss(f"the training loss became {train['loss']} in epoch {s.epoch}")
             val = {} if val_loader is None else evaluate(model, val_loader, s.loss_fn, amp=s.dtype)
@@ -296,7 +327,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
                       "may hold NaN: build a new optimizer before training on.", RuntimeWarning,
                       stacklevel=2)
     s.history.stop_reason = s.stop_reason
-    if s.stop_reason != "completed":
+    if s.stop_reason != "completed" and is_main_process():
         print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")
     s.emit("on_fit_end")  # best weights back, final figure, progress bar closed
     return s.history
@@ -305,13 +336,19 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
 def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, weight_decay: float,
            optimizer: Any, scheduler: Any, val_loader: Any, loss_fn: Any, callbacks: Iterable,
            device: Any, amp: Any, channels_last: Any, monitor: str, restore_best: bool,
-           live_plot: bool, progress: bool) -> FitState:
-    """Resolve fit's defaults: device, memory layout, optimizer, scheduler, callbacks."""
+           live_plot: bool, progress: bool, compile_model: bool) -> FitState:
+    """Resolve fit's defaults: device, memory layout, optimizer, scheduler, callbacks, torchrun."""
     device = torch.device(device or getattr(train_loader, "device", None) or get_device(False))
     dtype = amp_dtype(amp, device)
     if channels_last == "auto":
-        channels_last = device.type == "cuda" or dtype is not None
+        convolutional = any(isinstance(m, nn.Conv2d) for m in model.modules())
+        channels_last = convolutional and device.type in ("cuda", "cpu")
     model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
+    distributed = init_distributed(device)  # True under torchrun with 2+ processes
+    if distributed:  # each process trains and validates on its own share of every batch
+        shard_loader(train_loader, even=True)
+        if val_loader is not None:
+            shard_loader(val_loader, even=False)
     if optimizer is None:
         groups = param_groups(model, lr=lr, weight_decay=weight_decay)
         if not groups:
@@ -323,11 +360,13 @@ def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, wei
     if scheduler is not None and not hasattr(scheduler, "step"):  # a factory
         scheduler = scheduler(optimizer, epochs * len(train_loader))
     cbs = [*callbacks, BestWeights(monitor, restore=restore_best)]
-    cbs += [LivePlot()] if live_plot else []
-    cbs += [ProgressBar()] if progress else []
+    cbs += [LivePlot()] if live_plot and is_main_process() else []
+    cbs += [ProgressBar()] if progress and is_main_process() else []
+    net = torch.compile(model) if compile_model else model
+    wrapped = DDPWrapper(net, device) if distributed else lambda: net
     return FitState(model, optimizer, scheduler, train_loader, val_loader,
                     loss_fn or nn.CrossEntropyLoss(), device, epochs, dtype,
-                    sorted(cbs, key=lambda cb: cb.order))
+                    sorted(cbs, key=lambda cb: cb.order), wrapped)
 
 
 def _resume(s: FitState, path: str | os.PathLike) -> None:
@@ -337,7 +376,8 @@ def _resume(s: FitState, path: str | os.PathLike) -> None:
     s.history = History.from_dict(checkpoint["history"])
     s.start_epoch = s.epoch = checkpoint["epoch"] + 1
     s.step = len(next(iter(s.history.lrs.values()), []))
-    print(f"Resumed from {path}: epoch {checkpoint['epoch']} done, continuing at {s.start_epoch}.")
+    if is_main_process():
+        print(f"Resumed from {path}: epoch {checkpoint['epoch']} done, continuing at {s.start_epoch}.")
 
 
 @torch.no_grad()
@@ -364,7 +404,9 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None
             loss_sum = loss_sum + loss_fn(out, y).float() * len(y)
         correct = correct + (out.argmax(dim=1) == y).sum()
         seen += len(y)
-    return {"loss": loss_sum.item() / seen, "acc": correct.item() / seen}
+    loss_sum, correct, seen = all_reduce_sum(  # under torchrun: over every process's share
+        torch.stack([loss_sum, correct.float(), torch.tensor(float(seen), device=device)])).tolist()
+    return {"loss": loss_sum / seen, "acc": correct / seen}
 
 
 def show_training_loop() -> None:

@@ -17,13 +17,14 @@ import csv
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock  # a dependency of torch; locks on POSIX and Windows
+
+from ..files import write_json_atomic
 
 REPORT_COLUMNS = ("student", "chapter", "question", "attempts", "correct", "score")
 
@@ -79,19 +80,6 @@ def set_aside(path: Path, reason: str) -> Path:
     return kept
 
 
-def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def record_attempts(attempts: Iterable[dict[str, Any]], student: str,
                     results_dir: str | os.PathLike | None = None) -> Path:
     """Append attempts to a student's results file (read-merge-write under a lock).
@@ -116,7 +104,7 @@ def record_attempts(attempts: Iterable[dict[str, Any]], student: str,
             except ResultsFileError as err:
                 set_aside(path, f"could not read your results file: {err}")
         data["attempts"].extend(new)
-        _write_atomic(path, data)
+        write_json_atomic(path, data)
     return path
 
 

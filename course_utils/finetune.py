@@ -1,0 +1,130 @@
+"""``python -m course_utils.finetune``: the course's two-stage recipe as a script, for 1 or N processes.
+
+Stage 1 trains a new head on the frozen backbone; stage 2 trains everything, earlier layers with
+smaller learning rates (``lrs=slice``) and the BatchNorm statistics kept (policy ``"eval"``, the
+capstone's finding). The same command runs on one process or, unchanged, under ``torchrun``::
+
+    python -m course_utils.finetune --model lab_resnet.fmnist_source --classes 2 4 6
+    torchrun --nproc_per_node=4 -m course_utils.finetune --model resnet50.imagenet \\
+        --classes 0 2 4 6 --k 1000 --image-size 160 --batch-size 256
+
+``--batch-size`` is the GLOBAL batch: N processes share every batch, so the run takes the same
+steps on 1 or N processes (only faster). Rank 0 writes ``summary.json`` and ``model.pt`` to ``--out``.
+
+>>> task = load_task([2, 4, 6], k=5, val_per_class=5)  # doctest: +SKIP
+>>> len(task.train[1]), len(task.val[1])               # doctest: +SKIP
+(15, 15)
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .checkpoint import save_checkpoint
+from .data import fashion_mnist, k_per_class, select_classes, train_val_split
+from .distributed import is_main_process, world_size
+from .files import write_json_atomic
+from .loaders import TensorLoader
+from .models import pretrained
+from .param_groups import param_groups
+from .schedules import warmup_cosine
+from .seed import seed_everything
+from .surgery import freeze_to, layer_groups, set_bn_policy
+from .training import evaluate, fit
+
+LAB_TARGET_CLASSES = [2, 4, 6]  # pullover, coat, shirt: never seen by the lab checkpoint
+
+
+@dataclass
+class Task:
+    """Train / validation / test images (uint8) and labels 0..len(classes)-1."""
+
+    classes: list[int]
+    train: tuple[torch.Tensor, torch.Tensor]
+    val: tuple[torch.Tensor, torch.Tensor]
+    test: tuple[torch.Tensor, torch.Tensor]
+
+
+def load_task(classes: list[int], k: int = 0, val_per_class: int = 500, seed: int = 0) -> Task:
+    """Fashion-MNIST restricted to ``classes``: ``k`` training images per class (0: all that are
+    left after holding out 10 % for validation), ``val_per_class`` of those held out, all test images.
+    """
+    fm = fashion_mnist()
+    x, y = select_classes(fm.train_images, fm.train_labels, classes)
+    (pool_x, pool_y), (rest_x, rest_y) = train_val_split(x, y, val_fraction=0.1, seed=0)
+    train = k_per_class(pool_x, pool_y, k, seed=seed) if k else (pool_x, pool_y)
+    val = k_per_class(rest_x, rest_y, val_per_class, seed=0)
+    return Task(classes, train, val, select_classes(fm.test_images, fm.test_labels, classes))
+
+
+def stage_optimizer(model: torch.nn.Module, stage: str, lr: float, lr_lo: float,
+                    weight_decay: float = 0.01) -> torch.optim.Optimizer:
+    """Freeze for ``stage`` ("head": only the last layer group; "full": everything trains, LRs
+    from ``lr_lo`` for the first group up to ``lr`` for the head) and return AdamW."""
+    if stage == "head":
+        freeze_to(model, -1, train_bn=False)  # frozen groups keep their BatchNorm statistics
+        groups = param_groups(model, lr=lr, weight_decay=weight_decay)
+    else:
+        freeze_to(model, 0)
+        set_bn_policy(model, "eval")  # BatchNorm affine weights train, statistics stay
+        groups = param_groups(model, lrs=slice(lr_lo, lr), weight_decay=weight_decay)
+    return torch.optim.AdamW(groups)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="lab_resnet.fmnist_source")
+    parser.add_argument("--classes", type=int, nargs="+", default=LAB_TARGET_CLASSES)
+    parser.add_argument("--k", type=int, default=0, help="training images per class (0: all)")
+    parser.add_argument("--val-per-class", type=int, default=500)
+    parser.add_argument("--image-size", type=int, default=0, help="0: the model's own size")
+    parser.add_argument("--batch-size", type=int, default=128, help="global batch")
+    parser.add_argument("--head-epochs", type=int, default=2)
+    parser.add_argument("--full-epochs", type=int, default=3)
+    parser.add_argument("--lr", type=float, default=3e-3, help="the head's LR")
+    parser.add_argument("--lr-lo", type=float, default=1e-4, help="stage 2: the first group's LR")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="runs/finetune")
+    args = parser.parse_args(argv)
+
+    seed_everything(args.seed)
+    task = load_task(args.classes, args.k, args.val_per_class, args.seed)
+    model = pretrained(args.model, num_classes=len(args.classes))
+    cfg = model.pretrained_cfg.resized(args.image_size) if args.image_size else model.pretrained_cfg
+    train = TensorLoader(*task.train, batch_size=args.batch_size, shuffle=True, augment="flip",
+                         transform=cfg.preprocess, seed=args.seed)
+    val = TensorLoader(*task.val, batch_size=512, transform=cfg.preprocess)
+    if is_main_process():
+        print(f"{args.model} on classes {args.classes}: {len(task.train[1])} training images, "
+              f"{world_size()} process(es), global batch {args.batch_size}, groups "
+              f"{list(layer_groups(model))}")
+    stages = []
+    for stage, epochs in (("head", args.head_epochs), ("full", args.full_epochs)):
+        if epochs == 0:
+            continue
+        optimizer = stage_optimizer(model, stage, args.lr, args.lr_lo)
+        start = time.perf_counter()
+        history = fit(model, train, epochs, optimizer=optimizer, val_loader=val,
+                      scheduler=lambda opt, steps: warmup_cosine(opt, steps, steps // 10),
+                      restore_best=False, progress=False)  # one printed line per epoch
+        stages.append({"stage": stage, "epochs": epochs, "seconds": time.perf_counter() - start,
+                       "val_acc": history.val_acc, "val_loss": history.val_loss,
+                       "train_loss": history.train_loss})
+    test = evaluate(model, TensorLoader(*task.test, batch_size=512, transform=cfg.preprocess))
+    summary = {"model": args.model, "classes": args.classes, "world_size": world_size(),
+               "global_batch": args.batch_size, "stages": stages, "test_acc": test["acc"],
+               "test_loss": test["loss"], "train_images": len(task.train[1])}
+    if is_main_process():  # one process writes; the others have the same weights
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        save_checkpoint(Path(args.out) / "model.pt", model, extra={"summary": summary})
+        write_json_atomic(Path(args.out) / "summary.json", summary)
+        print(f"test accuracy {test['acc']:.4f}; wrote {args.out}/summary.json and model.pt")
+    return summary
+
+
+if __name__ == "__main__":
+    main()

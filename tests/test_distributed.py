@@ -1,0 +1,95 @@
+"""fit() under torchrun: sharding, metric reduction, rank-0-only output, same result as 1 process."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from course_utils import TensorLoader, finetune
+from course_utils.distributed import all_reduce_sum, is_main_process, shard_loader, world_size
+
+
+def test_without_torchrun_everything_is_a_no_op():
+    assert world_size() == 1 and is_main_process()
+    assert all_reduce_sum(torch.tensor([2.0])).item() == 2.0
+
+
+@pytest.mark.parametrize("n", [64, 67])  # a last batch that does and does not divide by 2
+def test_shards_together_are_the_single_process_batches(n):
+    images, labels = torch.randint(0, 255, (n, 8, 8), dtype=torch.uint8), torch.arange(n)
+
+    def batches(rank=0, world=1):
+        loader = TensorLoader(images, labels, batch_size=16, shuffle=True, augment="flip_crop",
+                              device="cpu", seed=3)
+        loader.shard(rank, world)
+        return list(loader)
+
+    whole, shards = batches(), [batches(r, 2) for r in range(2)]
+    assert len(shards[0]) == len(shards[1])  # DDP needs the same number of steps everywhere
+    for i, (x0, y0) in enumerate(shards[0]):
+        x1, y1 = shards[1][i]
+        assert len(y0) == len(y1)  # equal shares
+        x, y = whole[i]
+        assert torch.equal(torch.stack([y0, y1], 1).flatten(), y[:2 * len(y0)])
+        assert torch.equal(torch.stack([x0, x1], 1).flatten(0, 1), x[:2 * len(y0)])  # same flips
+
+
+def test_a_plain_dataloader_under_torchrun_gets_a_hint(monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    loader = DataLoader(TensorDataset(torch.zeros(4, 1), torch.zeros(4)), batch_size=2)
+    with pytest.raises(TypeError, match="DistributedSampler"):
+        shard_loader(loader, even=True)
+
+
+def test_batch_smaller_than_the_world_is_refused():
+    loader = TensorLoader(torch.zeros(4, 2, 2), torch.zeros(4), batch_size=1, device="cpu")
+    with pytest.raises(ValueError, match="HINT"):
+        loader.shard(0, 2)
+
+
+def test_two_processes_match_one_process(tmp_path):
+    """The issue's check: torchrun with 2 CPU processes (gloo) against a single-process run."""
+    args = ["--k", "200", "--val-per-class", "200", "--head-epochs", "1", "--full-epochs", "1"]
+    single = finetune.main([*args, "--out", str(tmp_path / "one")])
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "COURSE_DEVICE": "cpu"}
+    run = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         "-m", "course_utils.finetune", *args, "--out", str(tmp_path / "two")],
+        capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    two = json.loads((tmp_path / "two" / "summary.json").read_text())
+    assert two["world_size"] == 2 and single["world_size"] == 1
+    # Same batches, same augmentation, BatchNorm statistics frozen: only float rounding differs.
+    for a, b in zip(single["stages"], two["stages"]):
+        assert a["val_loss"] == pytest.approx(b["val_loss"], abs=2e-3)
+        assert a["train_loss"] == pytest.approx(b["train_loss"], abs=2e-3)
+    assert abs(single["test_acc"] - two["test_acc"]) < 0.01
+    # Only rank 0 prints: every epoch line and the final line appear once.
+    assert run.stdout.count("test accuracy") == 1
+    assert run.stdout.count("epoch   0  train_loss") == 2  # stage 1 and stage 2, not 4
+
+
+def test_ddp_wrapper_is_rebuilt_when_a_layer_is_unfrozen(tmp_path):
+    """GradualUnfreeze under DDP: a parameter unfrozen later must join gradient averaging."""
+    import torch.distributed as dist
+
+    from course_utils.distributed import DDPWrapper
+
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0,
+                            world_size=1)
+    try:
+        model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2))
+        model[0].requires_grad_(False)
+        wrapper = DDPWrapper(model, torch.device("cpu"))
+        first = wrapper()
+        assert wrapper() is first  # nothing changed: the same wrapper
+        model[0].requires_grad_(True)
+        second = wrapper()
+        assert second is not first
+        second(torch.ones(1, 2)).sum().backward()
+        assert model[0].weight.grad is not None
+    finally:
+        dist.destroy_process_group()
