@@ -5,10 +5,12 @@ It times, on the same model (the lab ResNet, full fine-tuning) and the same Fash
 (a) the plain loop of the seed documents: a torchvision dataset with PIL transforms, a DataLoader at
     batch 32 with ``num_workers=0``, and ``loss.item()`` every step;
 (b) course_utils' :func:`~course_utils.fit` with a :class:`~course_utils.TensorLoader` (data on the
-    device, batch 128, bf16 autocast where it pays, no per-step host syncs).
+    device, batch 128, channels_last, bf16 autocast where it pays, no per-step host syncs).
 
 It prints images/s for each, the share of the machine's measured matmul peak that (b) reaches given
-the model's FLOPs per training image, and ends with ``speedup: <ratio>x``.
+the model's FLOPs per training image, the ceiling that peak puts on any loop (so a goal can be
+checked against physics), and ends with ``speedup: <ratio>x``. ``--compile`` also times
+``fit(..., compile_model=True)``, counting the compilation.
 """
 from __future__ import annotations
 
@@ -82,26 +84,35 @@ def seed_loop(images: torch.Tensor, labels: torch.Tensor, seconds: float) -> flo
                 return seen / (time.perf_counter() - start)
 
 
+def _loader(images: torch.Tensor, labels: torch.Tensor) -> TensorLoader:
+    return TensorLoader(images, labels, batch_size=128, shuffle=True, device=get_device(False),
+                        seed=0, transform=lambda x: (x.unsqueeze(1).float() / 255 - 0.286) / 0.353)
+
+
 def course_fit(images: torch.Tensor, labels: torch.Tensor, seconds: float, amp: str) -> float:
     """course_utils' fit() on the same data; returns images/s over whole epochs."""
-    device = get_device(verbose=False)
-    loader = TensorLoader(images, labels, batch_size=128, shuffle=True, device=device, seed=0,
-                          transform=lambda x: (x.unsqueeze(1).float() / 255 - 0.286) / 0.353)
-    model = LabResNet(num_classes=10)
-    fit(model, TensorLoader(images[:256], labels[:256], batch_size=128, device=device,
-                            transform=loader.transform), epochs=1, amp=amp, live_plot=False,
-        progress=False)  # warm-up (kernels, autocast caches)
-    per_epoch = len(labels)
-    epochs = 1
+    quiet = {"amp": amp, "live_plot": False, "progress": False}
+    model, loader = LabResNet(num_classes=10), _loader(images, labels)
+    fit(model, _loader(images[:256], labels[:256]), epochs=1, **quiet)  # warm-up: kernels
     start = time.perf_counter()
-    fit(model, loader, epochs=epochs, amp=amp, live_plot=False, progress=False)
-    elapsed = time.perf_counter() - start
+    fit(model, loader, epochs=1, **quiet)
+    elapsed, epochs = time.perf_counter() - start, 1
     if elapsed < seconds / 2:  # too short to trust: run more epochs
         epochs = max(1, int(seconds / elapsed))
         start = time.perf_counter()
-        fit(model, loader, epochs=epochs, amp=amp, live_plot=False, progress=False)
+        fit(model, loader, epochs=epochs, **quiet)
         elapsed = time.perf_counter() - start
-    return per_epoch * epochs / elapsed
+    return len(labels) * epochs / elapsed
+
+
+def compiled_fit(images: torch.Tensor, labels: torch.Tensor, amp: str,
+                 epochs: int = 3) -> tuple[float, float]:
+    """fit(compile_model=True) for a few epochs; returns (images/s after the first epoch, first
+    epoch's extra seconds: the compilation)."""
+    history = fit(LabResNet(num_classes=10), _loader(images, labels), epochs=epochs, amp=amp,
+                  compile_model=True, live_plot=False, progress=False)
+    later = sum(history.time[1:]) / (epochs - 1)
+    return len(labels) / later, history.time[0] - later
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -109,6 +120,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--images", type=int, default=20000, help="training images used")
     parser.add_argument("--seconds", type=float, default=15.0, help="time per measurement")
     parser.add_argument("--amp", default="auto", help="fit()'s autocast: auto, bf16 or off")
+    parser.add_argument("--compile", action="store_true", help="also time torch.compile")
     args = parser.parse_args(argv)
 
     device = get_device()
@@ -120,16 +132,29 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"(a) seed loop (DataLoader, PIL transforms, batch 32, .item() per step): {seed_rate:,.0f} img/s")
     fit_rate = course_fit(images, labels, args.seconds, args.amp)
     print(f"(b) course_utils fit() (TensorLoader, batch 128, amp={args.amp}): {fit_rate:,.0f} img/s")
+    result = {}
+    if args.compile:
+        rate, compile_seconds = compiled_fit(images, labels, args.amp)
+        gain = 1 / fit_rate - 1 / rate  # seconds saved per image once compiled
+        pays = (f"pays for itself after {compile_seconds / gain / rate:,.0f} s of training"
+                if gain > 0 else "never pays for itself here")
+        print(f"(b') fit(compile_model=True): {rate:,.0f} img/s after {compile_seconds:.0f} s of "
+              f"compilation in the first epoch; {pays}")
+        result.update(compiled_img_s=rate, compile_seconds=compile_seconds)
     flops = flops_per_training_image(LabResNet(num_classes=10), (1, 28, 28))
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     peak = matmul_peak(device, dtype)
     share = fit_rate * flops / peak
     print(f"{flops / 1e9:.3f} GFLOP per training image; matmul peak ({str(dtype)[6:]}) "
           f"{peak / 1e9:,.0f} GFLOP/s; fit() reaches {share:.1%} of it")
+    ceiling = peak / flops
+    print(f"ceiling: a loop running every FLOP at that peak would train {ceiling:,.0f} img/s, "
+          f"{ceiling / seed_rate:.1f}x the seed loop")
     ratio = fit_rate / seed_rate
     print(f"speedup: {ratio:.1f}x")
     return {"seed_img_s": seed_rate, "fit_img_s": fit_rate, "flops_per_image": flops,
-            "peak_flops": peak, "share_of_peak": share, "speedup": ratio}
+            "peak_flops": peak, "share_of_peak": share, "ceiling_img_s": ceiling,
+            "speedup": ratio, **result}
 
 
 if __name__ == "__main__":

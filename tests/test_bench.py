@@ -23,3 +23,11 @@ def test_flop_count_is_about_three_forward_passes():
 
 def test_matmul_peak_is_positive():
     assert bench.matmul_peak(torch.device("cpu"), torch.float32, n=128, repeats=2) > 0
+
+
+def test_bench_reports_the_ceiling_and_torch_compile(capsys):
+    result = bench.main(["--images", "384", "--seconds", "0.2", "--compile"])
+    out = capsys.readouterr().out
+    assert "ceiling: " in out and "(b') fit(compile_model=True)" in out
+    assert result["ceiling_img_s"] == result["peak_flops"] / result["flops_per_image"]
+    assert result["compiled_img_s"] > 0

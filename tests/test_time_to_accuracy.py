@@ -1,0 +1,20 @@
+"""time_to_accuracy runs and reports; it asserts no timings (those go into docs/performance.md)."""
+from course_utils import time_to_accuracy as tta
+
+
+def test_race_reports_every_strategy_and_target(tmp_path, capsys):
+    figure = tmp_path / "tta.png"
+    result = tta.main(["--k", "20", "--budget", "1", "--targets", "0.4", "0.99",
+                       "--plot", str(figure)])
+    out = capsys.readouterr().out
+    assert figure.stat().st_size > 0
+    for strategy in tta.STRATEGIES:
+        curve = result["curves"][strategy]
+        assert curve and all(b[0] > a[0] for a, b in zip(curve, curve[1:]))  # time moves on
+        assert f"{strategy} fine-tuning to 99% validation accuracy: not reached" in out
+        seconds = result["seconds"][(strategy, 0.4)]
+        assert seconds is None or seconds == tta.reached(curve, 0.4)
+
+
+def test_reached_is_the_first_crossing():
+    assert tta.reached([(1.0, 0.7), (2.0, 0.6), (3.0, 0.8)], 0.65) == 1.0
