@@ -34,7 +34,7 @@ def get_device(verbose: bool = True) -> torch.device:
     if forced:
         device = torch.device(forced)
     elif torch.cuda.is_available():  # under torchrun: this process's own GPU
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         device = torch.device("mps")
     else:

@@ -61,10 +61,15 @@ def init_distributed(device: torch.device) -> bool:
         return False
     if not dist.is_initialized():
         if device.type == "cuda":
-            torch.cuda.set_device(device)
+            torch.cuda.set_device(_cuda_index(device))
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
         atexit.register(_destroy)
     return True
+
+
+def _cuda_index(device: torch.device) -> int:
+    """The GPU of this process: the device's index, else torchrun's LOCAL_RANK."""
+    return device.index if device.index is not None else int(os.environ.get("LOCAL_RANK", "0"))
 
 
 def _destroy() -> None:
@@ -132,7 +137,7 @@ class DDPWrapper:
     def __call__(self) -> nn.Module:
         signature = tuple(p.requires_grad for p in self.model.parameters())
         if signature != self.signature:
-            ids = [self.device.index] if self.device.type == "cuda" else None
+            ids = [_cuda_index(self.device)] if self.device.type == "cuda" else None
             self.ddp = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
             self.signature = signature
         return self.ddp

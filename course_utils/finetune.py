@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> dict:
         optimizer = stage_optimizer(model, stage, args.lr, args.lr_lo)
         start = time.perf_counter()
         history = fit(model, train, epochs, optimizer=optimizer, val_loader=val,
-                      scheduler=lambda opt, steps: warmup_cosine(opt, steps, steps // 10),
+                      scheduler=lambda opt, steps: warmup_cosine(opt, steps, steps // 10, 0.05),
                       restore_best=False, progress=False)  # one printed line per epoch
         stages.append({"stage": stage, "epochs": epochs, "seconds": time.perf_counter() - start,
                        "val_acc": history.val_acc, "val_loss": history.val_loss,
