@@ -25,7 +25,7 @@ from .data import fashion_mnist
 from .device import get_device
 from .lab_net import LabResNet
 from .loaders import TensorLoader
-from .training import fit
+from .training import amp_dtype, fit
 
 
 def flops_per_training_image(model: torch.nn.Module, input_size: tuple[int, ...]) -> float:
@@ -111,7 +111,7 @@ def compiled_fit(images: torch.Tensor, labels: torch.Tensor, amp: str,
     epoch's extra seconds: the compilation)."""
     history = fit(LabResNet(num_classes=10), _loader(images, labels), epochs=epochs, amp=amp,
                   compile_model=True, live_plot=False, progress=False)
-    later = sum(history.time[1:]) / (epochs - 1)
+    later = sum(history.time[1:]) / max(1, epochs - 1)
     return len(labels) / later, history.time[0] - later
 
 
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"compilation in the first epoch; {pays}")
         result.update(compiled_img_s=rate, compile_seconds=compile_seconds)
     flops = flops_per_training_image(LabResNet(num_classes=10), (1, 28, 28))
-    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    dtype = amp_dtype(args.amp, device) or torch.float32  # the precision fit() computed in
     peak = matmul_peak(device, dtype)
     share = fit_rate * flops / peak
     print(f"{flops / 1e9:.3f} GFLOP per training image; matmul peak ({str(dtype)[6:]}) "

@@ -9,10 +9,15 @@ change: ``fit()`` sees ``WORLD_SIZE > 1`` and then
    are averaged across processes, so every copy takes the same optimizer step;
 3. gives each process its own SHARD of every batch: a ``TensorLoader``'s ``batch_size`` stays the
    GLOBAL batch, each of N processes computes ``batch_size // N`` of its images, so N processes
-   take the same steps as one process would, only faster;
+   take the same steps as one process would, with the work of each step split N ways (a
+   ``DataLoader`` with a ``DistributedSampler`` follows PyTorch's rule instead: its batch size is
+   per process);
 4. adds up loss, accuracy and image counts across processes once per epoch, so every process
-   sees the same History and makes the same early-stopping decision;
+   sees the same History; a stop wanted by any process (early stopping, a time budget) stops all;
 5. lets only rank 0 draw plots, show progress, print and save checkpoints.
+
+An error or Ctrl+C in ONE process leaves the others waiting in their next collective call until
+torchrun's timeout ends the run; the checkpoint rank 0 saved last is what survives.
 
 Outside torchrun (``WORLD_SIZE`` unset or 1) every function here is a no-op.
 
@@ -52,6 +57,17 @@ def is_main_process() -> bool:
     return rank() == 0
 
 
+def process_device(device: torch.device) -> torch.device:
+    """Under torchrun a bare ``cuda`` means this process's GPU, ``cuda:$LOCAL_RANK``.
+
+    >>> process_device(torch.device("cpu"))
+    device(type='cpu')
+    """
+    if device.type == "cuda" and device.index is None and world_size() > 1:
+        return torch.device("cuda", _cuda_index(device))
+    return device
+
+
 def init_distributed(device: torch.device) -> bool:
     """Join the process group when started by torchrun; True if training is distributed.
 
@@ -89,29 +105,41 @@ def all_reduce_sum(values: torch.Tensor) -> torch.Tensor:
     return values
 
 
-def shard_loader(loader, even: bool) -> None:
-    """Make ``loader`` yield only this process's share of every batch.
+def any_process(flag: bool, device: torch.device) -> bool:
+    """True on every process if ``flag`` is True on any (one collective call under torchrun)."""
+    if not (dist.is_initialized() and world_size() > 1):
+        return flag
+    return all_reduce_sum(torch.tensor([float(flag)], device=device)).item() > 0
 
-    A ``TensorLoader`` is split batch by batch (``even=True`` drops the last images of a batch
-    that do not divide by the world size, because DDP needs equal batches); all processes are
-    given rank 0's shuffling seed, so they agree on the order. A ``DataLoader`` must already use a
+
+def barrier() -> None:
+    """Wait until every process gets here (no-op without torchrun)."""
+    if dist.is_initialized() and world_size() > 1:
+        dist.barrier()
+
+
+def shard_loader(loader, even: bool):
+    """The loader this process should iterate: its share of every batch.
+
+    A ``TensorLoader`` gives a sharded copy (see ``TensorLoader.sharded``; ``even=True`` for
+    training, where DDP needs equal shares); all processes first take rank 0's shuffling state,
+    so they agree on the order. A ``DataLoader`` is returned as it is and must already use a
     ``DistributedSampler``.
     """
-    if world_size() <= 1:
-        return
-    if hasattr(loader, "shard"):
-        state = [loader.state_dict() if hasattr(loader, "state_dict") else None]
+    if not (dist.is_initialized() and world_size() > 1):
+        return loader
+    if hasattr(loader, "sharded"):
+        state = [loader.state_dict()]
         dist.broadcast_object_list(state, src=0)  # one shuffling order for everyone
-        if state[0] is not None:
-            loader.load_state_dict(state[0])
-        loader.shard(rank(), world_size(), even=even)
-        return
+        loader.load_state_dict(state[0])
+        return loader.sharded(rank(), world_size(), even=even)
     sampler = getattr(loader, "sampler", None)
     if not isinstance(sampler, torch.utils.data.DistributedSampler):
         raise TypeError(
             f"Under torchrun every process would train on ALL of this {type(loader).__name__}'s "
             "images. HINT: use a TensorLoader (fit() shards it), or build the DataLoader with "
             "sampler=torch.utils.data.DistributedSampler(dataset).")
+    return loader
 
 
 def set_epoch(loader, epoch: int) -> None:

@@ -26,7 +26,7 @@ import torch
 
 from .checkpoint import save_checkpoint
 from .data import fashion_mnist, k_per_class, select_classes, train_val_split
-from .distributed import is_main_process, world_size
+from .distributed import is_main_process, shard_loader, world_size
 from .files import write_json_atomic
 from .loaders import TensorLoader
 from .models import pretrained
@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> dict:
         stages.append({"stage": stage, "epochs": epochs, "seconds": time.perf_counter() - start,
                        "val_acc": history.val_acc, "val_loss": history.val_loss,
                        "train_loss": history.train_loss})
-    test = evaluate(model, TensorLoader(*task.test, batch_size=512, transform=cfg.preprocess))
+    test_loader = TensorLoader(*task.test, batch_size=512, transform=cfg.preprocess)
+    test = evaluate(model, shard_loader(test_loader, even=False))  # each process: its share
     summary = {"model": args.model, "classes": args.classes, "world_size": world_size(),
                "global_batch": args.batch_size, "stages": stages, "test_acc": test["acc"],
                "test_loss": test["loss"], "train_images": len(task.train[1])}

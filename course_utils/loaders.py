@@ -14,6 +14,7 @@ and converted to float there. On a GPU nothing crosses the PCIe bus during train
 """
 from __future__ import annotations
 
+import copy
 from typing import Callable, Iterator
 
 import torch
@@ -117,26 +118,30 @@ class TensorLoader:
         self.generator = torch.Generator(device=self.device)
         self.seed = int(torch.randint(2**62, ())) if seed is None else seed
         self.generator.manual_seed(self.seed)
-        self.rank, self.world_size, self.even = 0, 1, True  # see shard()
+        self.rank, self.world_size, self.even = 0, 1, True  # see sharded()
 
-    def shard(self, rank: int, world_size: int, even: bool = True) -> None:
-        """Yield only process ``rank``'s share of each batch (``fit()`` calls it under torchrun).
+    def sharded(self, rank: int, world_size: int, even: bool = True) -> TensorLoader:
+        """A copy that yields only process ``rank``'s share of each batch (``fit()`` makes it under
+        torchrun). It shares the images and the random generator with this loader.
 
         ``batch_size`` stays the global batch: process ``rank`` takes images ``rank``,
         ``rank + world_size``, ... of each batch, so the processes together see exactly the
         batches one process would (augmented the same way: every process draws the random
-        flips and crops for the whole batch, then keeps its share; cheap uint8 tensor ops). ``even`` drops the few images of a batch that do not divide
-        by ``world_size`` (DDP needs equal shares; do it for training, not for evaluation).
+        flips and crops for the whole batch, then keeps its share; cheap uint8 tensor ops).
+        ``even=True`` (training: DDP needs equal shares) needs a ``batch_size`` that divides by
+        ``world_size`` and skips a last batch too small to give every process an image; with
+        ``even=False`` (evaluation) the shares of the last batch may differ by one.
 
         >>> loader = TensorLoader(torch.zeros(8, 2, 2), torch.arange(8), batch_size=4, device="cpu")
-        >>> loader.shard(rank=1, world_size=2)
-        >>> [y.tolist() for x, y in loader]
+        >>> [y.tolist() for x, y in loader.sharded(rank=1, world_size=2)]
         [[1, 3], [5, 7]]
         """
-        if world_size > 1 and self.batch_size < world_size:
-            raise ValueError(f"batch_size={self.batch_size} cannot be shared by {world_size} "
-                             f"processes. HINT: use a batch_size of at least {world_size}.")
-        self.rank, self.world_size, self.even = rank, world_size, even
+        if even and self.batch_size % world_size:
+            raise ValueError(f"batch_size={self.batch_size} cannot be split evenly over "
+                             f"{world_size} processes. HINT: use a multiple of {world_size}.")
+        shard = copy.copy(self)
+        shard.rank, shard.world_size, shard.even = rank, world_size, even
+        return shard
 
     def __len__(self) -> int:
         n, b = len(self.labels), self.batch_size
@@ -154,7 +159,7 @@ class TensorLoader:
             idx = order[i * self.batch_size:(i + 1) * self.batch_size]
             x, y = self._augment(self.images[idx]), self.labels[idx]
             if self.world_size > 1:  # this process's share, augmented as the whole batch was
-                keep = len(idx) - len(idx) % self.world_size if self.even else len(idx)
+                keep = len(y) - len(y) % self.world_size if self.even else len(y)
                 x, y = x[self.rank:keep:self.world_size], y[self.rank:keep:self.world_size]
                 if not len(y):
                     continue

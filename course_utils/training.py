@@ -49,8 +49,11 @@ from .device import get_device
 from .distributed import (
     DDPWrapper,
     all_reduce_sum,
+    any_process,
+    barrier,
     init_distributed,
     is_main_process,
+    process_device,
     quiet_unless_main,
     set_epoch,
     shard_loader,
@@ -159,7 +162,7 @@ def amp_dtype(amp: str | bool | None, device: torch.device) -> torch.dtype | Non
     """The autocast dtype for ``amp`` on ``device`` (None: full fp32).
 
     ``"auto"``: ``$COURSE_AMP`` if set, else bf16 on a CUDA GPU that supports it, else off.
-    ``"bf16"``/True: bf16 everywhere (on a CPU only worth it with AMX/AVX512-bf16). ``"off"``/False.
+    ``"bf16"``/True: bf16 everywhere (on a CPU only worth it with AMX units). ``"off"``/False.
 
     >>> amp_dtype("auto", torch.device("cpu")) is None or "COURSE_AMP" in os.environ
     True
@@ -262,8 +265,9 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         live_plot: a live loss/accuracy plot in a notebook, one line per epoch elsewhere.
         progress: a progress bar (see ``plots.progress_enabled`` for when it shows).
         resume_from: a checkpoint from ``SaveCheckpoint``: continue after its epoch, exactly.
-        compile_model: run the forward pass through ``torch.compile`` (slow to start: it pays
-            on long GPU runs, not on the course's CPU runs; ``course_utils.bench --compile``).
+        compile_model: run the training forward pass through ``torch.compile`` (validation
+            stays eager). Compiling takes a while: ``course_utils.bench --compile`` says when it
+            pays (on the course's CPU: not within a notebook).
 
     Under ``torchrun --nproc_per_node=N`` the same call trains on N processes: each computes
     its share of every batch (``batch_size`` is the global batch), gradients are averaged, the
@@ -283,17 +287,17 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
     try:
         for s.epoch in range(s.start_epoch, epochs):
             s.emit("on_epoch_start")
-            set_epoch(train_loader, s.epoch)  # a DistributedSampler reshuffles per epoch
+            set_epoch(s.train_loader, s.epoch)  # a DistributedSampler reshuffles per epoch
             model.train()
             apply_bn_policy(model)  # model.train() woke frozen BatchNorm layers: back to eval
             start, seen = time.perf_counter(), 0
             loss_sum = correct = torch.zeros((), device=s.device)  # summed on the device
-            for x, y in train_loader:
+            for x, y in s.train_loader:  # under torchrun: this process's share of each batch
                 x, y = x.to(s.device, non_blocking=True), y.to(s.device, non_blocking=True)
                 with s.autocast():
                     out = s.net(x)  # the model (or its DDP / compiled wrapper)
                     s.head_checked = s.head_checked or check_head_fits_labels(
-                        out, getattr(train_loader, "labels", y))  # once, on the first batch
+                        out, getattr(s.train_loader, "labels", y))  # once, on the first batch
                     loss = s.loss_fn(out, y)
                 s.loss = loss
                 s.emit("on_loss")  # a callback may add a penalty to s.loss (L2SP)
@@ -313,10 +317,11 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
             train = {"loss": loss_total / n_seen, "acc": n_correct / n_seen}
             if not math.isfinite(train["loss"]):
                 raise NonFiniteLoss(f"the training loss became {train['loss']} in epoch {s.epoch}")
-            val = {} if val_loader is None else evaluate(model, val_loader, s.loss_fn, amp=s.dtype)
+            val = {} if s.val_loader is None else evaluate(model, s.val_loader, s.loss_fn,
+                                                           amp=s.dtype)
             s.history.add(s.epoch, train, val, time.perf_counter() - start)
             s.emit("on_epoch_end")  # best weights, early stopping, checkpoint, plot
-            if s.stop:
+            if any_process(s.stop, s.device):  # under torchrun all processes stop together
                 break
     except KeyboardInterrupt:
         s.failed, s.stop_reason = True, f"interrupted (KeyboardInterrupt) in epoch {s.epoch}"
@@ -339,16 +344,16 @@ def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, wei
            live_plot: bool, progress: bool, compile_model: bool) -> FitState:
     """Resolve fit's defaults: device, memory layout, optimizer, scheduler, callbacks, torchrun."""
     device = torch.device(device or getattr(train_loader, "device", None) or get_device(False))
+    device = process_device(device)  # under torchrun: this process's own GPU
+    distributed = init_distributed(device)  # True under torchrun with 2+ processes
     dtype = amp_dtype(amp, device)
     if channels_last == "auto":
         convolutional = any(isinstance(m, nn.Conv2d) for m in model.modules())
         channels_last = convolutional and device.type in ("cuda", "cpu")
     model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
-    distributed = init_distributed(device)  # True under torchrun with 2+ processes
     if distributed:  # each process trains and validates on its own share of every batch
-        shard_loader(train_loader, even=True)
-        if val_loader is not None:
-            shard_loader(val_loader, even=False)
+        train_loader = shard_loader(train_loader, even=True)
+        val_loader = val_loader if val_loader is None else shard_loader(val_loader, even=False)
     if optimizer is None:
         groups = param_groups(model, lr=lr, weight_decay=weight_decay)
         if not groups:
@@ -371,6 +376,7 @@ def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, wei
 
 def _resume(s: FitState, path: str | os.PathLike) -> None:
     """Load a SaveCheckpoint file into the run and continue after its epoch."""
+    barrier()  # under torchrun: nobody reads while rank 0 may still be writing
     checkpoint = load_checkpoint(path, s.model, s.optimizer, s.scheduler, loader=s.train_loader,
                                  callbacks=s.callbacks, restore_rng=True)
     s.history = History.from_dict(checkpoint["history"])
@@ -385,6 +391,9 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None
              device: str | torch.device | None = None,
              amp: str | bool | torch.dtype | None = "auto") -> dict[str, float]:
     """Mean loss and accuracy of ``model`` on ``loader``, in eval mode, without gradients.
+
+    Under torchrun the sums are added up over all processes, so EVERY process must call it (a
+    call on rank 0 alone would wait for the others forever); the result is the same on each.
 
     >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
     >>> batches = [(torch.zeros(3, 2, 2), torch.zeros(3, dtype=torch.long))]

@@ -29,5 +29,5 @@ def test_bench_reports_the_ceiling_and_torch_compile(capsys):
     result = bench.main(["--images", "384", "--seconds", "0.2", "--compile"])
     out = capsys.readouterr().out
     assert "ceiling: " in out and "(b') fit(compile_model=True)" in out
-    assert result["ceiling_img_s"] == result["peak_flops"] / result["flops_per_image"]
-    assert result["compiled_img_s"] > 0
+    assert result["ceiling_img_s"] > result["fit_img_s"]  # no loop beats the arithmetic peak
+    assert result["compiled_img_s"] > 0 and result["compile_seconds"] > 0

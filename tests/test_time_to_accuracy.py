@@ -12,8 +12,24 @@ def test_race_reports_every_strategy_and_target(tmp_path, capsys):
         curve = result["curves"][strategy]
         assert curve and all(b[0] > a[0] for a, b in zip(curve, curve[1:]))  # time moves on
         assert f"{strategy} fine-tuning to 99% validation accuracy: not reached" in out
-        seconds = result["seconds"][(strategy, 0.4)]
-        assert seconds is None or seconds == tta.reached(curve, 0.4)
+        assert curve[-1][0] > 1  # it ran until the 1-second budget was spent
+        assert result["seconds"][(strategy, 0.99)] is None
+
+
+class FakeState:
+    def __init__(self, val_acc):
+        self.history = type("H", (), {"val_acc": [val_acc]})()
+        self.stop, self.stop_reason = False, "completed"
+
+
+def test_stopwatch_stops_at_the_target_and_not_before():
+    watch = tta.Stopwatch(target=0.8, budget=60)
+    watch.on_fit_start(None)
+    below, above = FakeState(0.79), FakeState(0.81)
+    watch.on_epoch_end(below)
+    watch.on_epoch_end(above)
+    assert not below.stop and above.stop and "reached 0.810" in above.stop_reason
+    assert [acc for _, acc in watch.curve] == [0.79, 0.81]
 
 
 def test_reached_is_the_first_crossing():
