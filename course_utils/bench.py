@@ -1,9 +1,10 @@
-"""``python -m course_utils.bench``: how fast does the course train, against the seed documents' loop?
+"""``python -m course_utils.bench``: how fast does the course train, against a tutorial's loop?
 
 It times, on the same model (the lab ResNet, full fine-tuning) and the same Fashion-MNIST images:
 
-(a) the plain loop of the seed documents: a torchvision dataset with PIL transforms, a DataLoader at
-    batch 32 with ``num_workers=0``, and ``loss.item()`` every step;
+(a) a typical tutorial loop (the one in the course's seed documents): a torchvision-style
+    dataset with PIL transforms, a DataLoader at batch 32 with ``num_workers=0``, and
+    ``loss.item()`` every step;
 (b) course_utils' :func:`~course_utils.fit` with a :class:`~course_utils.TensorLoader` (data on the
     device, batch 128, channels_last, bf16 autocast where it pays, no per-step host syncs).
 
@@ -55,9 +56,9 @@ def matmul_peak(device: torch.device, dtype: torch.dtype, n: int | None = None,
     return 2 * n**3 * repeats / (time.perf_counter() - start)
 
 
-def seed_loop(images: torch.Tensor, labels: torch.Tensor, seconds: float,
+def tutorial_loop(images: torch.Tensor, labels: torch.Tensor, seconds: float,
               device: torch.device | None = None) -> float:
-    """The seed documents' loop on ``device`` (default ``get_device()``); returns images/s.
+    """A typical tutorial's training loop on ``device`` (default: ``get_device()``); images/s.
 
     As in the tutorials, the model lives on the device and each batch is copied there from the
     DataLoader's CPU tensors. Timed after a first, warm-up step.
@@ -69,7 +70,8 @@ def seed_loop(images: torch.Tensor, labels: torch.Tensor, seconds: float,
     device = device or get_device(verbose=False)
 
     class FashionDataset(Dataset):  # what torchvision.datasets.FashionMNIST does per item
-        transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.286,), (0.353,))])
+        transform = transforms.Compose([transforms.ToTensor(),
+                                        transforms.Normalize((0.286,), (0.353,))])
 
         def __len__(self) -> int:
             return len(labels)
@@ -89,7 +91,7 @@ def seed_loop(images: torch.Tensor, labels: torch.Tensor, seconds: float,
             loss = F.cross_entropy(model(x), y)
             loss.backward()
             optimizer.step()
-            running_loss = loss.item()  # noqa: F841 -- the seed loop's per-step sync
+            running_loss = loss.item()  # noqa: F841 -- the tutorial's per-step sync
             if start is None:
                 start = time.perf_counter()  # first step was warm-up
                 continue
@@ -129,12 +131,43 @@ def compiled_fit(images: torch.Tensor, labels: torch.Tensor, amp: str,
     return len(labels) / later, history.time[0] - later
 
 
+def layout_speeds(seconds: float = 5.0) -> dict[str, float]:
+    """Training images/s (fp32, random inputs) of the lab ResNet (28 px, batch 128) and
+    EfficientNet-Lite0 (64 px, batch 64), in PyTorch's default memory layout and channels_last."""
+    from .models import pretrained
+
+    device, rates = get_device(verbose=False), {}
+    cases = (("lab_resnet", (1, 28, 28), 128), ("efficientnet_lite0", (3, 64, 64), 64))
+    for name, shape, batch in cases:
+        for layout in (torch.contiguous_format, torch.channels_last):
+            model = (LabResNet(num_classes=10) if name == "lab_resnet"
+                     else pretrained("efficientnet_lite0.imagenet", num_classes=10))
+            model.to(device, memory_format=layout)
+            optimizer = torch.optim.AdamW(model.parameters())
+            x = torch.randn(batch, *shape, device=device).contiguous(memory_format=layout)
+            y = torch.randint(0, 10, (batch,), device=device)
+            steps, start = -2, 0.0  # two warm-up steps
+            while steps <= 0 or time.perf_counter() - start < seconds:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+                steps += 1
+                if steps == 0:
+                    start = time.perf_counter()
+            if device.type == "cuda":
+                torch.cuda.synchronize()  # the GPU may still be working through its queue
+            rates[f"{name} {str(layout)[6:]}"] = steps * batch / (time.perf_counter() - start)
+    return rates
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=20000, help="training images used")
     parser.add_argument("--seconds", type=float, default=15.0, help="time per measurement")
     parser.add_argument("--amp", default="auto", help="fit()'s autocast: auto, bf16 or off")
     parser.add_argument("--compile", action="store_true", help="also time torch.compile")
+    parser.add_argument("--layouts", action="store_true",
+                        help="also time the default memory layout against channels_last")
     args = parser.parse_args(argv)
 
     device = get_device()
@@ -142,10 +175,12 @@ def main(argv: list[str] | None = None) -> dict:
     images, labels = fm.train_images[:args.images], fm.train_labels[:args.images]
     print(f"model: LabResNet (0.7 M params), {len(labels)} Fashion-MNIST images, device {device}, "
           f"{torch.get_num_threads()} CPU threads")
-    seed_rate = seed_loop(images, labels, args.seconds)
-    print(f"(a) seed loop (DataLoader, PIL transforms, batch 32, .item() per step): {seed_rate:,.0f} img/s")
+    tutorial_rate = tutorial_loop(images, labels, args.seconds)
+    print(f"(a) tutorial loop (DataLoader, PIL transforms, batch 32, .item() per step): "
+          f"{tutorial_rate:,.0f} img/s")
     fit_rate = course_fit(images, labels, args.seconds, args.amp)
-    print(f"(b) course_utils fit() (TensorLoader, batch 128, amp={args.amp}): {fit_rate:,.0f} img/s")
+    print(f"(b) course_utils fit() (TensorLoader, batch 128, amp={args.amp}): "
+          f"{fit_rate:,.0f} img/s")
     result = {}
     if args.compile:
         rate, compile_seconds = compiled_fit(images, labels, args.amp)
@@ -155,6 +190,10 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"(b') fit(compile_model=True): {rate:,.0f} img/s after {compile_seconds:.0f} s of "
               f"compilation in the first epoch; {pays}")
         result.update(compiled_img_s=rate, compile_seconds=compile_seconds)
+    if args.layouts:
+        result["layouts_img_s"] = layout_speeds(seconds=args.seconds / 3)
+        for key, rate in result["layouts_img_s"].items():
+            print(f"(c) layout: {key:40s} {rate:7,.0f} img/s")
     flops = flops_per_training_image(LabResNet(num_classes=10), (1, 28, 28))
     dtype = amp_dtype(args.amp, device) or torch.float32  # the precision fit() computed in
     peak = matmul_peak(device, dtype)
@@ -163,10 +202,10 @@ def main(argv: list[str] | None = None) -> dict:
           f"{peak / 1e9:,.0f} GFLOP/s; fit() reaches {share:.1%} of it")
     ceiling = peak / flops
     print(f"ceiling: a loop running every FLOP at that peak would train {ceiling:,.0f} img/s, "
-          f"{ceiling / seed_rate:.1f}x the seed loop")
-    ratio = fit_rate / seed_rate
+          f"{ceiling / tutorial_rate:.1f}x the tutorial loop")
+    ratio = fit_rate / tutorial_rate
     print(f"speedup: {ratio:.1f}x")
-    return {"seed_img_s": seed_rate, "fit_img_s": fit_rate, "flops_per_image": flops,
+    return {"tutorial_img_s": tutorial_rate, "fit_img_s": fit_rate, "flops_per_image": flops,
             "peak_flops": peak, "share_of_peak": share, "ceiling_img_s": ceiling,
             "speedup": ratio, **result}
 

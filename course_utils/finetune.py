@@ -1,12 +1,16 @@
-"""``python -m course_utils.finetune``: the course's two-stage recipe as a script, for 1 or N processes.
+"""``python -m course_utils.finetune``: a two-stage fine-tuning recipe as a script, for 1 or N processes.
 
 Stage 1 trains a new head on the frozen backbone; stage 2 trains everything, earlier layers with
-smaller learning rates (``lrs=slice``) and the BatchNorm statistics kept (policy ``"eval"``, the
-capstone's finding). The same command runs on one process or, unchanged, under ``torchrun``::
+smaller learning rates (``lrs=slice``). In both stages the BatchNorm statistics are kept (policy
+``"eval"``, the capstone's finding), which also makes 1 and N processes compute the same thing.
+It is a simplified version of chapter 07's recipe: a fresh head instead of the linear probe,
+"head" instead of "last blocks" for stage 1, a fixed number of epochs instead of early stopping,
+and the last weights are kept. The same command runs on one process or, unchanged, under
+``torchrun``::
 
     python -m course_utils.finetune --model lab_resnet.fmnist_source --classes 2 4 6
     torchrun --nproc_per_node=4 -m course_utils.finetune --model resnet50.imagenet \\
-        --classes 0 2 4 6 --k 1000 --image-size 160 --batch-size 256
+        --classes 0 2 4 6 --k 1000 --image-size 160 --batch-size 256 --out runs/four_gpus
 
 ``--batch-size`` is the GLOBAL batch: N processes share every batch, so the run takes the same
 steps on 1 or N processes (only faster). Rank 0 writes ``summary.json`` and ``model.pt`` to ``--out``.
@@ -65,12 +69,11 @@ def stage_optimizer(model: torch.nn.Module, stage: str, lr: float, lr_lo: float,
                     weight_decay: float = 0.01) -> torch.optim.Optimizer:
     """Freeze for ``stage`` ("head": only the last layer group; "full": everything trains, LRs
     from ``lr_lo`` for the first group up to ``lr`` for the head) and return AdamW."""
+    freeze_to(model, -1 if stage == "head" else 0, train_bn=False)  # frozen means frozen
+    set_bn_policy(model, "eval")  # BatchNorm statistics stay as they are (its weights may train)
     if stage == "head":
-        freeze_to(model, -1, train_bn=False)  # frozen groups keep their BatchNorm statistics
         groups = param_groups(model, lr=lr, weight_decay=weight_decay)
     else:
-        freeze_to(model, 0)
-        set_bn_policy(model, "eval")  # BatchNorm affine weights train, statistics stay
         groups = param_groups(model, lrs=slice(lr_lo, lr), weight_decay=weight_decay)
     return torch.optim.AdamW(groups)
 

@@ -9,9 +9,9 @@ def test_bench_reports_rates_share_and_speedup(capsys):
     result = bench.main(["--images", "512", "--seconds", "0.5"])
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1].startswith("speedup: ")
-    assert result["seed_img_s"] > 0 and result["fit_img_s"] > 0
+    assert result["tutorial_img_s"] > 0 and result["fit_img_s"] > 0
     assert 0 < result["share_of_peak"] < 1.5
-    assert abs(result["speedup"] - result["fit_img_s"] / result["seed_img_s"]) < 1e-9
+    assert abs(result["speedup"] - result["fit_img_s"] / result["tutorial_img_s"]) < 1e-9
 
 
 def test_flop_count_is_about_three_forward_passes():
@@ -31,3 +31,10 @@ def test_bench_reports_the_ceiling_and_torch_compile(capsys):
     assert "ceiling: " in out and "(b') fit(compile_model=True)" in out
     assert result["ceiling_img_s"] > result["fit_img_s"]  # no loop beats the arithmetic peak
     assert result["compiled_img_s"] > 0 and result["compile_seconds"] > 0
+
+
+def test_layout_speeds_cover_both_models_and_layouts():
+    rates = bench.layout_speeds(seconds=0.05)
+    assert sorted(rates) == ["efficientnet_lite0 channels_last", "efficientnet_lite0 contiguous_format",
+                             "lab_resnet channels_last", "lab_resnet contiguous_format"]
+    assert all(rate > 0 for rate in rates.values())
