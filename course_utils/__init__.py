@@ -8,6 +8,7 @@ from .callbacks import L2SP, BestWeights, Callback, EarlyStopping, GradualUnfree
 from .checkpoint import CheckpointError, SaveCheckpoint, load_checkpoint, save_checkpoint
 from .data import DataError, fashion_mnist, k_per_class, select_classes, train_val_split
 from .device import get_device
+from .history import History
 from .lab_net import LabResNet
 from .loaders import TensorLoader, random_flip_crop, to_float
 from .lr_finder import LRFindResult, lr_find
@@ -38,7 +39,7 @@ from .surgery import (
     trainable_summary,
     unfreeze,
 )
-from .training import History, evaluate, fit, show_training_loop
+from .training import evaluate, fit, show_training_loop
 
 __all__ = [
     "BestWeights",

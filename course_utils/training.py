@@ -1,4 +1,4 @@
-"""``fit()``: one readable training loop with named events; ``evaluate()``; ``History``.
+"""``fit()``: one readable training loop with named events; ``evaluate()``.
 
 Everything optional (live plot, progress bar, early stopping, best weights, gradual unfreezing,
 checkpoints, L2-SP) is a callback, so the loop itself stays short: read it with
@@ -37,7 +37,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -58,104 +58,14 @@ from .distributed import (
     set_epoch,
     shard_loader,
 )
+from .history import History
 from .param_groups import audit_optimizer, param_groups
-from .plots import LivePlot, ProgressBar, plot_history
+from .plots import LivePlot, ProgressBar
 from .surgery import apply_bn_policy
-
-METRICS = ("train_loss", "train_acc", "val_loss", "val_acc")
 
 
 class NonFiniteLoss(RuntimeError):
     """The training loss became NaN or infinite."""
-
-
-@dataclass
-class History:
-    """What happened per epoch (epochs count from 0), and the LR of every group at every step."""
-
-    epoch: list[int] = field(default_factory=list)
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    time: list[float] = field(default_factory=list)  # seconds per epoch, validation included
-    lrs: dict[str, list[float]] = field(default_factory=dict)  # group name -> LR per step
-    stop_reason: str = "completed"
-    monitor: str = "val_loss"  # the metric fit() picked the best epoch by
-
-    def add(self, epoch: int, train: dict, val: dict, seconds: float) -> None:
-        """Append one epoch's metrics (``val`` may be empty: NaN is stored)."""
-        self.epoch.append(epoch)
-        self.train_loss.append(train["loss"])
-        self.train_acc.append(train["acc"])
-        self.val_loss.append(val.get("loss", math.nan))
-        self.val_acc.append(val.get("acc", math.nan))
-        self.time.append(seconds)
-
-    def record_lrs(self, optimizer: torch.optim.Optimizer) -> None:
-        """Append every group's current LR; a group added later gets NaN for earlier steps."""
-        steps = max((len(v) for v in self.lrs.values()), default=0)
-        for i, group in enumerate(optimizer.param_groups):
-            name = group.get("name", f"group{i}")
-            while name in self.lrs and len(self.lrs[name]) > steps:  # two groups, one name
-                name += "'"
-            self.lrs.setdefault(name, [math.nan] * steps).append(float(group["lr"]))
-
-    def last(self, key: str) -> float:
-        """The latest value of a metric (NaN when there is none)."""
-        values = getattr(self, key)
-        return values[-1] if values else math.nan
-
-    @property
-    def best_epoch(self) -> int | None:
-        """Epoch with the best ``monitor`` value (lowest loss, highest accuracy), as fit() chose it.
-
-        Without validation it looks at the training metric instead; None if there is nothing.
-        """
-        key = self.monitor
-        if key.startswith("val_") and not any(math.isfinite(v) for v in getattr(self, key)):
-            key = "train_" + key[4:]
-        finite = [(v, e) for v, e in zip(getattr(self, key), self.epoch) if math.isfinite(v)]
-        if not finite:
-            return None
-        sign = -1 if "acc" in key else 1  # the first epoch that reached the best value
-        return min(finite, key=lambda ve: (sign * ve[0], ve[1]))[1]
-
-    def __len__(self) -> int:
-        return len(self.epoch)
-
-    def line(self, i: int = -1) -> str:
-        """One epoch as text: ``epoch 3  train_loss 0.4123  train_acc 0.853 ...``."""
-        parts = [f"epoch {self.epoch[i]:>3}"]
-        for key in METRICS:
-            value = getattr(self, key)[i]
-            if math.isfinite(value):
-                parts.append(f"{key} {value:.4f}" if "loss" in key else f"{key} {value:.3f}")
-        return "  ".join(parts + [f"{self.time[i]:.1f}s"])
-
-    def table(self) -> str:
-        """All epochs as text, the best one marked with ``*``."""
-        best = self.best_epoch
-        lines = [self.line(i) + ("  *" if e == best else "") for i, e in enumerate(self.epoch)]
-        if self.stop_reason != "completed":
-            lines.append(f"stopped: {self.stop_reason}")
-        return "\n".join(lines) or "History (no epoch finished)"
-
-    def __repr__(self) -> str:
-        return self.table()
-
-    def to_dict(self) -> dict:
-        """Plain lists and numbers (for checkpoints, JSON, or ``pandas.DataFrame``)."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> History:
-        """Rebuild a History from :meth:`to_dict`'s output."""
-        return cls(**data)
-
-    def plot(self) -> Any:
-        """Loss and accuracy per epoch as a matplotlib Figure (see ``plots.plot_history``)."""
-        return plot_history(self)
 
 
 def amp_dtype(amp: str | bool | None, device: torch.device) -> torch.dtype | None:
@@ -383,7 +293,8 @@ def _resume(s: FitState, path: str | os.PathLike) -> None:
     s.start_epoch = s.epoch = checkpoint["epoch"] + 1
     s.step = len(next(iter(s.history.lrs.values()), []))
     if is_main_process():
-        print(f"Resumed from {path}: epoch {checkpoint['epoch']} done, continuing at {s.start_epoch}.")
+        print(f"Resumed from {path}: epoch {checkpoint['epoch']} done, "
+              f"continuing at {s.start_epoch}.")
 
 
 @torch.no_grad()

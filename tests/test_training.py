@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils import (Callback, History, TensorLoader, evaluate, fit, seed_everything,
+from course_utils import (Callback, TensorLoader, evaluate, fit, seed_everything,
                           show_training_loop)
 from course_utils.schedules import warmup_cosine
 from course_utils.surgery import set_bn_policy
@@ -208,16 +208,6 @@ def test_bf16_on_cpu_trains_and_uses_channels_last(monkeypatch):
     history = fit(model, train, epochs=1, val_loader=val, amp="bf16", **QUIET)
     assert math.isfinite(history.train_loss[0]) and math.isfinite(history.val_loss[0])
     assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
-
-
-def test_history_round_trip_and_table_marks_best():
-    history = History()
-    history.add(0, {"loss": 1.0, "acc": 0.5}, {"loss": 0.9, "acc": 0.6}, 1.0)
-    history.add(1, {"loss": 0.8, "acc": 0.7}, {"loss": 0.7, "acc": 0.8}, 1.0)
-    assert History.from_dict(history.to_dict()) == history
-    assert history.best_epoch == 1
-    assert history.table().splitlines()[1].endswith("*")
-    assert len(history.plot().axes) == 2
 
 
 def test_show_training_loop_prints_the_loop(capsys):
