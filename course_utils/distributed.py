@@ -40,7 +40,9 @@ from torch import nn
 
 def world_size() -> int:
     """How many processes train together (1 without torchrun)."""
-    return dist.get_world_size() if dist.is_initialized() else int(os.environ.get("WORLD_SIZE", "1"))
+    if dist.is_initialized():
+        return dist.get_world_size()
+    return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def rank() -> int:

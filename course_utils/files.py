@@ -16,7 +16,7 @@ from typing import Any
 
 
 def write_json_atomic(path: str | os.PathLike, data: Any) -> None:
-    """Write ``data`` as JSON to a temporary file in the same folder, then rename it over ``path``."""
+    """Write ``data`` as JSON to a temporary file beside ``path``, then rename it over ``path``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

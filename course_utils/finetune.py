@@ -1,4 +1,4 @@
-"""``python -m course_utils.finetune``: a two-stage fine-tuning recipe as a script, for 1 or N processes.
+"""``python -m course_utils.finetune``: a two-stage fine-tuning recipe, for 1 or N processes.
 
 Stage 1 trains a new head on the frozen backbone; stage 2 trains everything, earlier layers with
 smaller learning rates (``lrs=slice``). In both stages the BatchNorm statistics are kept (policy
@@ -13,7 +13,8 @@ and the last weights are kept. The same command runs on one process or, unchange
         --classes 0 2 4 6 --k 1000 --image-size 160 --batch-size 256 --out runs/four_gpus
 
 ``--batch-size`` is the GLOBAL batch: N processes share every batch, so the run takes the same
-steps on 1 or N processes (only faster). Rank 0 writes ``summary.json`` and ``model.pt`` to ``--out``.
+steps on 1 or N processes, with each step's work split N ways. Rank 0 writes ``summary.json``
+and ``model.pt`` to ``--out``.
 
 >>> task = load_task([2, 4, 6], k=5, val_per_class=5)  # doctest: +SKIP
 >>> len(task.train[1]), len(task.val[1])               # doctest: +SKIP
@@ -54,8 +55,9 @@ class Task:
 
 
 def load_task(classes: list[int], k: int = 0, val_per_class: int = 500, seed: int = 0) -> Task:
-    """Fashion-MNIST restricted to ``classes``: ``k`` training images per class (0: all that are
-    left after holding out 10 % for validation), ``val_per_class`` of those held out, all test images.
+    """Fashion-MNIST restricted to ``classes``: ``k`` training images per class (0: all that
+    are left after holding out 10 % for validation), ``val_per_class`` of those held out, and
+    all test images.
     """
     fm = fashion_mnist()
     x, y = select_classes(fm.train_images, fm.train_labels, classes)

@@ -48,7 +48,8 @@ class Stopwatch(Callback):
         if acc >= self.target:
             state.stop, state.stop_reason = True, f"reached {acc:.3f} after {elapsed:.1f} s"
         elif elapsed > self.budget:
-            state.stop, state.stop_reason = True, f"time budget spent (best so far {max(a for _, a in self.curve):.3f})"
+            best = max(a for _, a in self.curve)
+            state.stop, state.stop_reason = True, f"time budget spent (best so far {best:.3f})"
 
 
 def reached(curve: list[tuple[float, float]], target: float) -> float | None:

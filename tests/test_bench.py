@@ -1,4 +1,4 @@
-"""course_utils.bench runs and reports; it asserts no timings (those go into docs/performance.md)."""
+"""course_utils.bench runs and reports; it asserts no timings (docs/performance.md has them)."""
 import torch
 
 from course_utils import bench
@@ -35,6 +35,7 @@ def test_bench_reports_the_ceiling_and_torch_compile(capsys):
 
 def test_layout_speeds_cover_both_models_and_layouts():
     rates = bench.layout_speeds(seconds=0.05)
-    assert sorted(rates) == ["efficientnet_lite0 channels_last", "efficientnet_lite0 contiguous_format",
+    assert sorted(rates) == ["efficientnet_lite0 channels_last",
+                             "efficientnet_lite0 contiguous_format",
                              "lab_resnet channels_last", "lab_resnet contiguous_format"]
     assert all(rate > 0 for rate in rates.values())

@@ -1,4 +1,4 @@
-"""fit() under torchrun: sharding, metric reduction, rank-0-only output, same result as 1 process."""
+"""fit() under torchrun: sharding, summed metrics, rank-0-only output, the 1-process result."""
 import json
 import os
 import subprocess
@@ -58,7 +58,8 @@ def test_a_batch_that_does_not_split_evenly_is_refused():
 
 def torchrun(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "COURSE_DEVICE": "cpu",
-           "PYTHONPATH": os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")])}
+           "PYTHONPATH": os.pathsep.join([os.path.dirname(__file__),
+                                          os.environ.get("PYTHONPATH", "")])}
     run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                           "--nproc_per_node=2", *args], capture_output=True, text=True, env=env,
                          timeout=600)
