@@ -18,11 +18,11 @@ test: ready
 
 setup: $(BIN)/.installed
 
-# The virtual environment with the pinned dependencies (pyproject.toml), rebuilt when the pins change.
-$(BIN)/.installed: pyproject.toml
+# The virtual environment: pyproject.toml's ranges at constraints.txt's exact versions; rebuilt when either changes.
+$(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[test]"
+	$(BIN)/python -m pip install -c constraints.txt -e ".[test]"
 	touch $@
 
 # Data and weights: found offline, downloaded when online, or recreated (the lab checkpoint).
