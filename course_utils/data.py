@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from .debian import DebianFetchError, fetch_debian_files
+from .paths import data_dir
 
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -25,14 +28,15 @@ FILES = {
     "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
-REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEBIAN_PACKAGE = "dataset-fashion-mnist"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 HOW_TO_GET_IT = """\
 Ways to get Fashion-MNIST (any one is enough):
-  1. Debian/Ubuntu, offline-friendly: sudo apt-get install dataset-fashion-mnist
-     (puts the files in /usr/share/datasets/fashion-mnist/)
-  2. Online: fashion_mnist() fetches them with torchvision into data/fashion-mnist/
+  1. Debian/Ubuntu, no root needed: python -m course_utils.doctor (runs apt-get download
+     dataset-fashion-mnist and unpacks it into the course's data folder), or, with root,
+     sudo apt-get install dataset-fashion-mnist (files in /usr/share/datasets/fashion-mnist/)
+  2. Online: fashion_mnist() fetches them with torchvision into the course's data folder
   3. Copy the four *-ubyte.gz files into data/fashion-mnist/ or a folder named by $COURSE_DATA_DIR."""
 
 
@@ -57,14 +61,21 @@ class FashionMNIST:
 
 
 def candidate_dirs() -> list[Path]:
-    """Folders searched for the files, in order: $COURSE_DATA_DIR, data/fashion-mnist, Debian's."""
-    dirs = []
-    if os.environ.get("COURSE_DATA_DIR"):
-        env = Path(os.environ["COURSE_DATA_DIR"])
-        dirs += [env, env / "fashion-mnist"]
-    dirs += [REPO_DATA_DIR / "fashion-mnist", REPO_DATA_DIR / "fashion-mnist" / "FashionMNIST" / "raw",
-             DEBIAN_DIR]
-    return dirs
+    """Folders searched for the files, in order: $COURSE_DATA_DIR (or the course's data folder,
+    see :mod:`course_utils.paths`), then Debian's installed package."""
+    base = data_dir()
+    dirs = [base, base / "fashion-mnist", base / "fashion-mnist" / "FashionMNIST" / "raw"]
+    return dirs + [DEBIAN_DIR]
+
+
+def _fetch(target: Path) -> Path:
+    """Get the files into ``target``: Debian's package without root, else torchvision (online)."""
+    try:
+        print(f"course_utils: fetching Debian's {DEBIAN_PACKAGE} (31 MB) into {target}")
+        return fetch_debian_files(DEBIAN_PACKAGE, "usr/share/datasets/fashion-mnist", target)
+    except (DebianFetchError, OSError, subprocess.SubprocessError) as err:
+        print(f"course_utils: {err}; trying torchvision's download instead")
+    return _download(target)
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -98,8 +109,9 @@ def fashion_mnist(download: bool | None = None) -> FashionMNIST:
     """Load Fashion-MNIST from the first folder that has all four files.
 
     Args:
-        download: what to do when no local copy is found: ``None`` (default) tries torchvision's
-            download (needs internet; it shows a progress bar), ``False`` never downloads.
+        download: what to do when no local copy is found: ``None`` (default) fetches Debian's
+            package without root (``apt-get download``, 31 MB), then tries torchvision's download
+            (needs internet); ``False`` never downloads.
 
     Returns:
         A :class:`FashionMNIST` with 60,000 train and 10,000 test images.
@@ -112,8 +124,10 @@ def fashion_mnist(download: bool | None = None) -> FashionMNIST:
     (torch.Size([60000, 28, 28]), 'T-shirt/top')
     """
     folder = next((d for d in candidate_dirs() if all((d / f).is_file() for f in FILES)), None)
+    if download not in (None, True, False):
+        raise ValueError(f"download={download!r}: use None (fetch when missing) or False.")
     if folder is None and download is not False:
-        folder = _download(REPO_DATA_DIR / "fashion-mnist")
+        folder = _fetch(data_dir() / "fashion-mnist")
     if folder is None:
         searched = "\n".join(f"  - {d}" for d in candidate_dirs())
         raise DataError("Fashion-MNIST was not found. Looked in:\n" + searched + "\n" + HOW_TO_GET_IT)

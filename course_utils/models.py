@@ -16,8 +16,9 @@ from torch import nn
 
 from .data import CLASSES as FASHION_CLASSES
 from .lab_net import LabResNet
+from .paths import lab_checkpoint
 
-LAB_CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "lab_resnet_fmnist_source.pt"
+LAB_CHECKPOINT = lab_checkpoint()
 LITE0_FILE = "efficientnet-lite0-57934424.pth"
 LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 FASHION_MEAN, FASHION_STD = (0.2860,), (0.3530,)

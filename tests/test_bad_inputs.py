@@ -84,10 +84,14 @@ def actionable(message: str, *names: str) -> None:
 
 @pytest.fixture
 def no_local_data(monkeypatch, tmp_path):
-    """No copy of Fashion-MNIST anywhere the course looks, and downloads into tmp_path."""
-    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    monkeypatch.setattr(data_module, "REPO_DATA_DIR", tmp_path / "repo-data")
+    """No copy of Fashion-MNIST anywhere the course looks, no Debian mirror, downloads into tmp_path."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "course-data"))
     monkeypatch.setattr(data_module, "DEBIAN_DIR", tmp_path / "no-debian-package")
+
+    def no_mirror(*args, **kwargs):
+        raise data_module.DebianFetchError("apt-get download dataset-fashion-mnist failed: offline")
+
+    monkeypatch.setattr(data_module, "fetch_debian_files", no_mirror)
     return tmp_path
 
 
@@ -108,8 +112,7 @@ def test_data_missing_offline_lists_the_ways_to_get_it(no_local_data, offline):
     with pytest.raises(DataError) as err:
         fashion_mnist()  # the default tries a download first
     message = str(err.value)
-    actionable(message, "Downloading Fashion-MNIST failed", "apt-get install dataset-fashion-mnist",
-               "COURSE_DATA_DIR")
+    actionable(message, "Downloading Fashion-MNIST failed", "apt-get download", "COURSE_DATA_DIR")
 
 
 def test_data_missing_without_download_names_where_it_looked(no_local_data):

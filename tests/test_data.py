@@ -26,23 +26,29 @@ def test_course_data_dir_comes_first(monkeypatch, tmp_path):
     assert data.candidate_dirs()[0] == tmp_path
 
 
+def test_download_argument_is_checked():
+    with pytest.raises(ValueError, match="download="):
+        fashion_mnist(download="yes")
+
+
 def test_missing_data_offline_lists_every_way_to_get_it(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "candidate_dirs", lambda: [tmp_path / "nowhere"])
     with pytest.raises(DataError) as err:
         fashion_mnist(download=False)
     message = str(err.value)
     assert "nowhere" in message                      # where it looked
-    assert "apt-get install dataset-fashion-mnist" in message
+    assert "apt-get download" in message and "apt-get install dataset-fashion-mnist" in message
     assert "COURSE_DATA_DIR" in message
 
 
 def test_failed_download_gives_the_same_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "candidate_dirs", lambda: [tmp_path / "nowhere"])
-    monkeypatch.setattr(data, "REPO_DATA_DIR", tmp_path)
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
 
     def offline(*args, **kwargs):
         raise OSError("Network is unreachable")
 
+    monkeypatch.setattr(data, "fetch_debian_files", lambda *a, **k: offline())
     monkeypatch.setattr("torchvision.datasets.FashionMNIST.download", offline)
     with pytest.raises(DataError, match="Downloading Fashion-MNIST failed"):
         fashion_mnist()
