@@ -1,6 +1,4 @@
 """course_utils.bench runs and reports; it asserts no timings (docs/performance.md has them)."""
-import torch
-
 from course_utils import bench
 from course_utils.lab_net import LabResNet
 
@@ -10,7 +8,7 @@ def test_bench_reports_rates_share_and_speedup(capsys):
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1].startswith("speedup: ")
     assert result["tutorial_img_s"] > 0 and result["fit_img_s"] > 0
-    assert 0 < result["share_of_peak"] < 1.5
+    assert result["fit_gflop_s"] > 0 and "ceiling" not in out  # no peak claimed from one machine
     assert abs(result["speedup"] - result["fit_img_s"] / result["tutorial_img_s"]) < 1e-9
 
 
@@ -21,15 +19,15 @@ def test_flop_count_is_about_three_forward_passes():
     assert all(p.grad is None for p in model.parameters())
 
 
-def test_matmul_peak_is_positive():
-    assert bench.matmul_peak(torch.device("cpu"), torch.float32, n=128, repeats=2) > 0
+def test_per_epoch_work_counts_steps_and_syncs_without_a_clock():
+    work = bench.per_epoch_work(1000)
+    assert work == {"tutorial_steps": 32, "tutorial_syncs": 32, "fit_steps": 8, "fit_syncs": 1}
 
 
-def test_bench_reports_the_ceiling_and_torch_compile(capsys):
+def test_bench_reports_torch_compile(capsys):
     result = bench.main(["--images", "384", "--seconds", "0.2", "--compile"])
     out = capsys.readouterr().out
-    assert "ceiling: " in out and "(b') fit(compile_model=True)" in out
-    assert result["ceiling_img_s"] > result["fit_img_s"]  # no loop beats the arithmetic peak
+    assert "(b') fit(compile_model=True)" in out
     assert result["compiled_img_s"] > 0 and result["compile_seconds"] > 0
 
 
