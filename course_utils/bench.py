@@ -31,7 +31,8 @@ from .data import fashion_mnist
 from .device import get_device
 from .lab_net import LabResNet
 from .loaders import TensorLoader
-from .training import amp_dtype, fit
+from .precision import amp_dtype
+from .training import fit
 
 TUTORIAL_BATCH = 32   # the seed documents' DataLoader batch size
 FIT_BATCH = 128       # the course's TensorLoader batch size in the comparison

@@ -36,8 +36,11 @@ def data_dir() -> Path:
                                      "at a folder (it is created if missing) or unset it.")
         return folder
     root = checkout_root()
-    if root is not None:
-        return root / "data"
+    return root / "data" if root is not None else user_data_dir()
+
+
+def user_data_dir() -> Path:
+    """The course's folder in the user's data folder (``~/.local/share/finetune-course``)."""
     import platformdirs
 
     return Path(platformdirs.user_data_dir("finetune-course", appauthor=False))

@@ -14,6 +14,12 @@ seconds (training + validation) until each strategy first reached it.
 2.0
 >>> reached([(1.0, 0.5)], 0.8) is None
 True
+>>> epochs_to([(1.0, 0.5), (2.0, 0.8)], 0.8)
+2
+
+Which strategy wins in SECONDS depends on the machine; what does not depend on the clock is
+printed beside it: the FLOPs one training image costs in each strategy (:func:`training_flops`)
+and the number of epochs each needed (:func:`epochs_to`).
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import argparse
 import time
 from typing import Any
 
+from .bench import flops_per_training_image
 from .callbacks import Callback
 from .finetune import LAB_TARGET_CLASSES, Task, load_task, stage_optimizer
 from .loaders import TensorLoader
@@ -33,10 +40,11 @@ STRATEGIES = ("head", "full")
 
 class Stopwatch(Callback):
     """Record (seconds since fit started, validation accuracy) per epoch; stop at ``target`` or
-    after ``budget`` seconds."""
+    after ``budget`` seconds, but never before ``min_epochs`` (so a slow or busy machine still
+    gives every strategy the same first epochs)."""
 
-    def __init__(self, target: float, budget: float) -> None:
-        self.target, self.budget = target, budget
+    def __init__(self, target: float, budget: float, min_epochs: int = 1) -> None:
+        self.target, self.budget, self.min_epochs = target, budget, min_epochs
         self.curve: list[tuple[float, float]] = []
 
     def on_fit_start(self, state: Any) -> None:
@@ -47,7 +55,7 @@ class Stopwatch(Callback):
         self.curve.append((elapsed, acc))
         if acc >= self.target:
             state.stop, state.stop_reason = True, f"reached {acc:.3f} after {elapsed:.1f} s"
-        elif elapsed > self.budget:
+        elif elapsed > self.budget and len(self.curve) >= self.min_epochs:
             best = max(a for _, a in self.curve)
             state.stop, state.stop_reason = True, f"time budget spent (best so far {best:.3f})"
 
@@ -57,18 +65,41 @@ def reached(curve: list[tuple[float, float]], target: float) -> float | None:
     return next((t for t, acc in curve if acc >= target), None)
 
 
+def epochs_to(curve: list[tuple[float, float]], target: float) -> int | None:
+    """How many epochs of ``curve`` it took to first reach ``target`` (None: never)."""
+    return next((epoch for epoch, (_, acc) in enumerate(curve, 1) if acc >= target), None)
+
+
+def _model(strategy: str, num_classes: int) -> tuple[Any, Any]:
+    """The lab checkpoint with a fresh head, frozen for ``strategy``, and its optimizer."""
+    model = pretrained("lab_resnet.fmnist_source", num_classes=num_classes)
+    return model, stage_optimizer(model, strategy, 3e-3, 1e-4)
+
+
+def training_flops(strategy: str, num_classes: int = 3) -> float:
+    """FLOPs of one training image (forward + backward) for ``strategy``: a frozen backbone
+    needs no backward pass, so head-only steps cost less. Counted, not timed.
+
+    >>> training_flops("head") < training_flops("full")
+    True
+    """
+    model, _ = _model(strategy, num_classes)
+    return flops_per_training_image(model, model.pretrained_cfg.input_size)
+
+
 def race(task: Task, strategy: str, target: float, budget: float, batch_size: int = 128,
-         seed: int = 0) -> list[tuple[float, float]]:
+         seed: int = 0, min_epochs: int = 1) -> list[tuple[float, float]]:
     """Fine-tune the lab checkpoint with ``strategy`` ("head" or "full") until ``target`` or
-    ``budget`` seconds; returns the (seconds, validation accuracy) curve."""
+    ``budget`` seconds (at least ``min_epochs``); returns the (seconds, validation accuracy)
+    curve."""
     seed_everything(seed)
-    model = pretrained("lab_resnet.fmnist_source", num_classes=len(task.classes))
+    model, optimizer = _model(strategy, len(task.classes))
     preprocess = model.pretrained_cfg.preprocess
     train = TensorLoader(*task.train, batch_size=batch_size, shuffle=True, augment="flip",
                          transform=preprocess, seed=seed)
     val = TensorLoader(*task.val, batch_size=1024, transform=preprocess)
-    watch = Stopwatch(target, budget)
-    fit(model, train, epochs=10_000, optimizer=stage_optimizer(model, strategy, 3e-3, 1e-4),
+    watch = Stopwatch(target, budget, min_epochs)
+    fit(model, train, epochs=10_000, optimizer=optimizer,
         val_loader=val, callbacks=[watch], live_plot=False, progress=False, restore_best=False)
     return watch.curve
 
@@ -102,6 +133,9 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"lab target task: classes {LAB_TARGET_CLASSES}, {len(task.train[1])} training and "
           f"{len(task.val[1])} validation images; budget {args.budget:.0f} s per strategy")
     curves = {s: race(task, s, max(args.targets), args.budget, seed=args.seed) for s in STRATEGIES}
+    flops = {s: training_flops(s, len(task.classes)) for s in STRATEGIES}
+    print("FLOPs per training image (counted, not timed): " + ", ".join(
+        f"{s} {f / 1e6:.0f} M" for s, f in flops.items()))
     results = {}
     for target in args.targets:
         for strategy, curve in curves.items():
@@ -110,11 +144,13 @@ def main(argv: list[str] | None = None) -> dict:
             results[(strategy, target)] = seconds
             when = f"{seconds:6.1f} s" if seconds is not None else \
                 f"not reached in {curve[-1][0]:.0f} s (best {best:.3f})"
-            print(f"{strategy:>4} fine-tuning to {target:.0%} validation accuracy: {when}")
+            epochs = epochs_to(curve, target)
+            print(f"{strategy:>4} fine-tuning to {target:.0%} validation accuracy: {when}"
+                  + (f" ({epochs} epochs)" if epochs else ""))
     if args.plot:
         plot_curves(curves, args.targets).savefig(args.plot, dpi=120)
         print(f"figure: {args.plot}")
-    return {"curves": curves, "seconds": results}
+    return {"curves": curves, "seconds": results, "flops": flops}
 
 
 if __name__ == "__main__":

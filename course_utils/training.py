@@ -11,10 +11,10 @@ Speed without changing what you read:
 * channels_last memory layout for convolutional models, on CUDA and on the CPU (oneDNN's
   convolutions are faster in it: 1.15x for the lab ResNet, 2x for EfficientNet-Lite0 on the
   course's 2-core CPU).
-* On CUDA: bf16 autocast (matmuls and convolutions in bfloat16; no GradScaler needed). On a
-  CPU autocast is OFF by default: bf16 pays only on CPUs with AMX units and is a slowdown on
-  most others (it was on the course's CI machine). Switch it with ``fit(..., amp="bf16")`` or
-  ``COURSE_AMP=bf16``. ``fit(..., compile_model=True)`` tries ``torch.compile``.
+* bf16 autocast where it pays (see ``precision.py``): on CUDA always; on a CPU when a short
+  probe finds it clearly faster (it is on some CPUs, a slowdown on others). Force it with
+  ``fit(..., amp="bf16")``/``"off"`` or ``COURSE_AMP``. ``fit(..., compile_model=True)`` tries
+  ``torch.compile``.
 * Under ``torchrun`` fit() trains one model on several processes (see ``distributed.py``).
 * NaN/inf: because the loss is never read per step, it is checked once per epoch on the
   epoch's summed loss (any NaN or inf step makes the sum NaN or inf). A bad epoch therefore
@@ -61,32 +61,12 @@ from .distributed import (
 from .history import History
 from .param_groups import audit_optimizer, param_groups
 from .plots import LivePlot, ProgressBar
+from .precision import amp_dtype
 from .surgery import apply_bn_policy
 
 
 class NonFiniteLoss(RuntimeError):
     """The training loss became NaN or infinite."""
-
-
-def amp_dtype(amp: str | bool | None, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for ``amp`` on ``device`` (None: full fp32).
-
-    ``"auto"``: ``$COURSE_AMP`` if set, else bf16 on a CUDA GPU that supports it, else off.
-    ``"bf16"``/True: bf16 everywhere (on a CPU only worth it with AMX units). ``"off"``/False.
-
-    >>> amp_dtype("auto", torch.device("cpu")) is None or "COURSE_AMP" in os.environ
-    True
-    """
-    if amp == "auto":
-        amp = os.environ.get("COURSE_AMP", "auto")
-    if amp == "auto":
-        cuda = device.type == "cuda" and torch.cuda.is_bf16_supported()
-        return torch.bfloat16 if cuda else None
-    if amp in (True, "bf16", "bfloat16", "1"):
-        return torch.bfloat16
-    if amp in (False, None, "off", "fp32", "0"):
-        return None
-    raise ValueError(f"amp={amp!r}: use 'auto', 'bf16' or 'off'.")
 
 
 def check_head_fits_labels(out: torch.Tensor, y: torch.Tensor) -> bool:
@@ -168,7 +148,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         callbacks: e.g. ``EarlyStopping``, ``GradualUnfreeze``, ``WeightDrift``, ``L2SP``,
             ``SaveCheckpoint``.
         device: default: the train loader's device, else ``get_device()``.
-        amp: autocast, see :func:`amp_dtype` ("auto": bf16 on CUDA, off on a CPU).
+        amp: autocast, see :func:`~course_utils.precision.amp_dtype` ("auto": bf16 where it pays).
         channels_last: "auto": for models with 2-D convolutions, on CUDA and CPU.
         monitor: the metric that picks the best epoch ("val_loss", "val_acc"...).
         restore_best: put the best epoch's weights back at the end (always after NaN or Ctrl+C).

@@ -14,6 +14,7 @@ def test_race_reports_every_strategy_and_target(tmp_path, capsys):
         assert f"{strategy} fine-tuning to 99% validation accuracy: not reached" in out
         assert curve[-1][0] > 1  # it ran until the 1-second budget was spent
         assert result["seconds"][(strategy, 0.99)] is None
+    assert "FLOPs per training image" in out and result["flops"]["head"] < result["flops"]["full"]
 
 
 class FakeState:
@@ -34,3 +35,23 @@ def test_stopwatch_stops_at_the_target_and_not_before():
 
 def test_reached_is_the_first_crossing():
     assert tta.reached([(1.0, 0.7), (2.0, 0.6), (3.0, 0.8)], 0.65) == 1.0
+
+
+def test_stopwatch_keeps_going_until_min_epochs_even_past_the_budget():
+    watch = tta.Stopwatch(target=0.9, budget=0.0, min_epochs=3)
+    watch.on_fit_start(None)
+    states = [FakeState(0.5) for _ in range(3)]
+    for state in states:
+        watch.on_epoch_end(state)
+    assert [s.stop for s in states] == [False, False, True]
+    assert "time budget spent" in states[-1].stop_reason
+
+
+def test_epochs_to_counts_from_one():
+    curve = [(1.0, 0.5), (2.0, 0.7), (3.0, 0.9)]
+    assert tta.epochs_to(curve, 0.7) == 2 and tta.epochs_to(curve, 0.95) is None
+
+
+def test_head_only_costs_fewer_flops_than_full():
+    head, full = tta.training_flops("head"), tta.training_flops("full")
+    assert 0 < head < 0.7 * full  # no backward pass through the frozen backbone

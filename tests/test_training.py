@@ -11,7 +11,6 @@ from course_utils import (Callback, TensorLoader, evaluate, fit, seed_everything
                           show_training_loop)
 from course_utils.schedules import warmup_cosine
 from course_utils.surgery import set_bn_policy
-from course_utils.training import amp_dtype
 from tiny_models import QUIET, TinyNet
 
 
@@ -191,13 +190,6 @@ def test_all_frozen_raises_with_a_hint():
     train, _ = loaders()
     with pytest.raises(ValueError, match="HINT"):
         fit(model, train, epochs=1, **QUIET)
-
-
-def test_amp_rules():
-    assert amp_dtype("off", torch.device("cuda")) is None
-    assert amp_dtype("bf16", torch.device("cpu")) == torch.bfloat16
-    with pytest.raises(ValueError):
-        amp_dtype("fp8", torch.device("cpu"))
 
 
 def test_bf16_on_cpu_trains_and_uses_channels_last(monkeypatch):

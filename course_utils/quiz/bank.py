@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from ..paths import quiz_dir
+
 DIFFICULTIES = ("easy", "medium", "hard")
 BANK_KEYS = ("chapter", "title", "questions")
 QUESTION_KEYS = ("id", "difficulty", "multi_select", "source", "text", "options",
@@ -131,12 +133,6 @@ def did_you_mean(word: str, choices: Any) -> str:
     return f". Valid: {', '.join(choices)}" if choices else ""
 
 
-def quiz_dir() -> Path:
-    """The folder with the banks: ``$COURSE_QUIZ_DIR`` or ``<repo>/quizzes``."""
-    env = os.environ.get("COURSE_QUIZ_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "quizzes"
-
-
 def bank_files(folder: str | os.PathLike) -> list[Path]:
     """All ``*.yaml``/``*.yml`` bank files in a folder, sorted by name."""
     folder = Path(folder)
@@ -149,7 +145,7 @@ def find_bank_file(chapter: str | int) -> Path:
     number = f"{int(chapter):02d}"
     if not folder.is_dir():
         raise FileNotFoundError(f"no quiz folder at {folder}. HINT: run from the course "
-                                "repository or set COURSE_QUIZ_DIR to the quizzes/ folder.")
+                                "repository, reinstall the package, or set COURSE_QUIZ_DIR to the quizzes/ folder.")
     matches = [p for p in bank_files(folder) if p.name.startswith(number + "_")]
     if not matches:
         have = sorted({p.name[:2] for p in bank_files(folder)})

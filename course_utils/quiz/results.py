@@ -25,6 +25,7 @@ from typing import Any
 from filelock import FileLock  # a dependency of torch; locks on POSIX and Windows
 
 from ..files import write_json_atomic
+from ..paths import checkout_root, user_data_dir
 
 REPORT_COLUMNS = ("student", "chapter", "question", "attempts", "correct", "score")
 
@@ -34,9 +35,12 @@ class ResultsFileError(ValueError):
 
 
 def default_results_dir() -> Path:
-    """``$COURSE_RESULTS_DIR`` or ``<repo>/results``."""
+    """``$COURSE_RESULTS_DIR``, else ``results/`` in the checkout or in the user's data folder."""
     env = os.environ.get("COURSE_RESULTS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "results"
+    if env:
+        return Path(env).expanduser()
+    root = checkout_root()
+    return root / "results" if root is not None else user_data_dir() / "results"
 
 
 def student_file(student: str, results_dir: str | os.PathLike | None = None) -> Path:
