@@ -3,10 +3,10 @@
 ``fit()`` calls, in order: ``on_fit_start``, then per epoch ``on_epoch_start``, per batch
 ``on_loss`` (after the forward pass; a callback may add a penalty to ``state.loss``),
 ``on_before_step`` (after ``backward()``, before ``optimizer.step()``: the gradients are there to
-clip or inspect) and ``on_batch_end``, then ``on_epoch_end`` (after validation), and finally ``on_fit_end`` (always,
-also after an interrupt or a NaN). Each method receives the run's ``state`` (see
-``training.FitState``: ``model``, ``optimizer``, ``scheduler``, ``history``, ``epoch``, ``loss``,
-``stop``...). Callbacks run sorted by their ``order`` (lower first).
+clip or inspect) and ``on_batch_end``, then ``on_epoch_end`` (after validation), and finally
+``on_fit_end`` (always, also after an interrupt or a NaN). Each method receives the run's
+``state`` (see ``training.FitState``: ``model``, ``optimizer``, ``scheduler``, ``history``,
+``epoch``, ``loss``, ``stop``...). Callbacks run sorted by their ``order`` (lower first).
 
 >>> from course_utils import Callback
 >>> class PrintEpoch(Callback):

@@ -148,7 +148,8 @@ def lr_find(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None,
     Args:
         model: the model, on the device it will train on (batches are moved there).
         loader: any iterable of ``(x, y)`` batches (a DataLoader, a TensorLoader, a list), ``x``
-            a tensor or a tokenizer's dict of tensors (see ``batches.py``); it is restarted if it runs out before ``num_steps``.
+            a tensor or a tokenizer's dict of tensors (see ``batches.py``); it is restarted if it
+            runs out before ``num_steps``.
         loss_fn: defaults to ``nn.CrossEntropyLoss()``.
         optimizer: the optimizer you will train with; its state is restored afterwards. With
             several groups the groups keep their LR ratios and the LR reported is the largest

@@ -245,9 +245,9 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
     except NonFiniteLoss as err:
         s.failed, s.stop_reason = True, str(err)
         warnings.warn(f"Training stopped: {err}. HINT: lower the learning rate, add warm-up or "
-                      "gradient clipping (fit(..., clip_grad_norm=1.0)). The best weights are restored; the optimizer's state "
-                      "may hold NaN: build a new optimizer before training on.", RuntimeWarning,
-                      stacklevel=2)
+                      "gradient clipping (fit(..., clip_grad_norm=1.0)). The best weights are "
+                      "restored; the optimizer's state may hold NaN: build a new optimizer before "
+                      "training on.", RuntimeWarning, stacklevel=2)
     s.history.stop_reason = s.stop_reason
     if s.stop_reason != "completed" and is_main_process():
         print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")
