@@ -53,3 +53,34 @@ def token_batches(n_batches: int = 4, size: int = 8, length: int = 10, seed: int
         mask[: size // 2, length - 2:] = 0  # half the sentences end in padding
         batches.append(({"input_ids": ids, "attention_mask": mask}, y))
     return batches
+
+
+WORDS = ["good", "great", "fun", "bad", "dull", "awful", "the", "film", "was", "plot", "a",
+         "very", "not", "and", "acting", "music"]
+
+
+def tiny_tokenizer(folder):
+    """A real BERT WordPiece tokenizer over a 21-token vocabulary (ids fit ``tiny_bert``)."""
+    from pathlib import Path
+
+    from transformers import BertTokenizer
+
+    vocab = Path(folder) / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
+    return BertTokenizer(str(vocab))
+
+
+def sentiment_sentences(n: int = 64, seed: int = 0):
+    """Sentences of 2-9 words from WORDS; label 1 when they hold more of good/great/fun."""
+    import random
+
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = i % 2
+        mood = ["good", "great", "fun"] if label else ["bad", "dull", "awful"]
+        words = [rng.choice(WORDS[6:]) for _ in range(rng.randint(1, 7))] + rng.sample(mood, 2)
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        labels.append(label)
+    return texts, labels
