@@ -50,8 +50,8 @@ class ClipGradNorm(Callback):
     def __init__(self, max_norm: float, norm_type: float = 2.0) -> None:
         if isinstance(max_norm, bool) or not isinstance(max_norm, Real) or not (
                 math.isfinite(max_norm) and max_norm > 0):
-            raise ValueError(f"max_norm={max_norm!r}: give a positive number such as 1.0 (the "
-                             "largest total gradient norm a step may use).")
+            raise ValueError(f"max_norm={max_norm!r} (fit's clip_grad_norm): give a positive "
+                             "number such as 1.0, the largest total gradient norm a step may use.")
         self.max_norm, self.norm_type = float(max_norm), float(norm_type)
         self.pending: list[torch.Tensor] = []  # this epoch's norms, still on the device
 

@@ -136,6 +136,8 @@ def text_classifier(num_labels: int = 2, label_names: Sequence[str] | None = Non
 
     if isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 2:
         raise ValueError(f"num_labels={num_labels!r}: a classifier needs 2 or more classes.")
+    if isinstance(label_names, str):
+        raise TypeError("label_names must be a list of names, one per class, not one string.")
     if label_names is not None and len(label_names) != num_labels:
         raise ValueError(f"label_names has {len(label_names)} names for num_labels={num_labels}: "
                          "give one name per class.")

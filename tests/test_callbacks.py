@@ -231,6 +231,11 @@ def test_clip_grad_norm_rejects_bad_values(bad):
         ClipGradNorm(bad)
 
 
+def test_fit_names_its_clip_grad_norm_argument():
+    with pytest.raises(ValueError, match="clip_grad_norm"):
+        fit(TinyNet(), train_loader(n=16), epochs=1, clip_grad_norm=-1.0, **QUIET)
+
+
 def test_clip_grad_norm_twice_is_an_error():
     with pytest.raises(ValueError, match="clip twice"):
         fit(TinyNet(), train_loader(n=16), epochs=1, clip_grad_norm=1.0,

@@ -99,6 +99,8 @@ def test_text_classifier_bad_arguments():
         text_classifier(1)
     with pytest.raises(ValueError, match="label_names"):
         text_classifier(2, label_names=["only one"])
+    with pytest.raises(TypeError, match="label_names"):
+        text_classifier(2, label_names="np")
 
 
 @pytest.mark.slow
