@@ -6,6 +6,7 @@ Every notebook imports what it needs from here, by name:
 """
 from .callbacks import L2SP, BestWeights, Callback, EarlyStopping, GradualUnfreeze, WeightDrift
 from .checkpoint import CheckpointError, SaveCheckpoint, load_checkpoint, save_checkpoint
+from .clipping import ClipGradNorm
 from .data import DataError, fashion_mnist, k_per_class, select_classes, train_val_split
 from .device import get_device
 from .history import History
@@ -45,6 +46,7 @@ __all__ = [
     "BestWeights",
     "Callback",
     "CheckpointError",
+    "ClipGradNorm",
     "DataError",
     "EarlyStopping",
     "GradualUnfreeze",

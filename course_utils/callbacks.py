@@ -1,11 +1,12 @@
 """Callbacks: small objects that ``fit()`` calls at named moments of training.
 
 ``fit()`` calls, in order: ``on_fit_start``, then per epoch ``on_epoch_start``, per batch
-``on_loss`` (after the forward pass; a callback may add a penalty to ``state.loss``) and
-``on_batch_end``, then ``on_epoch_end`` (after validation), and finally ``on_fit_end`` (always,
-also after an interrupt or a NaN). Each method receives the run's ``state`` (see
-``training.FitState``: ``model``, ``optimizer``, ``scheduler``, ``history``, ``epoch``, ``loss``,
-``stop``...). Callbacks run sorted by their ``order`` (lower first).
+``on_loss`` (after the forward pass; a callback may add a penalty to ``state.loss``),
+``on_before_step`` (after ``backward()``, before ``optimizer.step()``: the gradients are there to
+clip or inspect) and ``on_batch_end``, then ``on_epoch_end`` (after validation), and finally
+``on_fit_end`` (always, also after an interrupt or a NaN). Each method receives the run's
+``state`` (see ``training.FitState``: ``model``, ``optimizer``, ``scheduler``, ``history``,
+``epoch``, ``loss``, ``stop``...). Callbacks run sorted by their ``order`` (lower first).
 
 >>> from course_utils import Callback
 >>> class PrintEpoch(Callback):
@@ -24,7 +25,15 @@ from torch import nn
 from .param_groups import param_groups
 from .surgery import group_parameters, unfreeze
 
-EVENTS = ("on_fit_start", "on_epoch_start", "on_loss", "on_batch_end", "on_epoch_end", "on_fit_end")
+EVENTS = {  # event -> when fit() calls it
+    "on_fit_start": "once, before the first epoch",
+    "on_epoch_start": "each epoch, before its first batch",
+    "on_loss": "each batch, after the forward pass (may change state.loss)",
+    "on_before_step": "each batch, after backward(), before optimizer.step() (gradients)",
+    "on_batch_end": "each batch, after the step and the scheduler",
+    "on_epoch_end": "each epoch, after validation and history.add",
+    "on_fit_end": "once, at the end (also after Ctrl+C or a NaN)",
+}
 
 
 class Callback:
@@ -35,6 +44,7 @@ class Callback:
     def on_fit_start(self, state: Any) -> None: ...
     def on_epoch_start(self, state: Any) -> None: ...
     def on_loss(self, state: Any) -> None: ...
+    def on_before_step(self, state: Any) -> None: ...
     def on_batch_end(self, state: Any) -> None: ...
     def on_epoch_end(self, state: Any) -> None: ...
     def on_fit_end(self, state: Any) -> None: ...

@@ -34,12 +34,17 @@ GROUP_RULES: dict[str, GroupRules] = {
     "vit": [("stem", r"^(?:class_token|conv_proj|encoder\.pos_embedding)\b"),
             ("encoder_layer_{}", r"^encoder\.layers\.encoder_layer_(\d+)\b"),
             ("head", r"^(?:encoder\.ln|heads)\b")],
+    # Hugging Face BertForSequenceClassification (BERT, MiniLM): embeddings, encoder layers,
+    # then the pooler and the new classifier together as the head
+    "bert": [("embeddings", r"^bert\.embeddings\b"),
+             ("layer.{}", r"^bert\.encoder\.layer\.(\d+)\b"),
+             ("head", r"^(?:bert\.pooler|classifier)\b")],
     # anything else: one group per top-level child, in the model's own order
     "fallback": [("{}", r"^([^.]+)")],
 }
 _SIGNATURES = {"resnet": {"conv1", "bn1", "layer1", "layer4", "fc"},
                "efficientnet": {"conv_stem", "bn1", "blocks", "conv_head", "classifier"},
-               "vit": {"conv_proj", "encoder", "heads"}}
+               "vit": {"conv_proj", "encoder", "heads"}, "bert": {"bert", "classifier"}}
 BN_POLICIES = ("train", "frozen", "eval")
 _POLICY_ATTR = "course_bn_policy"  # where set_bn_policy records a BatchNorm layer's policy
 
@@ -93,7 +98,8 @@ def layer_groups(model: nn.Module, rules: GroupRules | None = None) -> dict[str,
 
     Args:
         model: a torchvision ResNet, the course's LabResNet, timm's EfficientNet, a torchvision
-            ViT, or any model (then each top-level child is a group).
+            ViT, a Hugging Face ``BertForSequenceClassification`` (``embeddings``, ``layer.0``
+            ... ``layer.N``, ``head``), or any model (then each top-level child is a group).
         rules: your own ``[(group_name, regex), ...]``; by default ``group_rules(model)``.
 
     Returns:
@@ -265,7 +271,8 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     """Put a new, freshly initialised classifier for ``num_classes`` on the model (in place).
 
     Works like timm's ``reset_classifier``: timm models (``classifier``), torchvision ResNet and
-    the course's LabResNet (``fc``), torchvision ViT (``heads.head``), and models whose
+    the course's LabResNet (``fc``), torchvision ViT (``heads.head``), Hugging Face sequence
+    classifiers (``classifier``; ``num_labels`` and the config follow), and models whose
     ``classifier`` is a Linear or a Sequential ending in one.
 
     Returns:
@@ -294,6 +301,8 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
             model.set_submodule(path, head)
             if isinstance(getattr(model, "num_classes", None), int):
                 model.num_classes = num_classes
+            if isinstance(getattr(model, "num_labels", None), int):  # Hugging Face
+                model.num_labels = model.config.num_labels = num_classes
             return head
     raise ValueError(f"replace_head does not know where {type(model).__name__}'s classifier is "
                      "(looked for fc, heads.head, classifier, head). Replace it yourself, e.g. "

