@@ -119,7 +119,7 @@ CASES = {
                    "no option is marked correct"),
     "two-correct": (_set(Q0 + ["options", 1, "correct"], True), "'demo-freeze'", "options",
                     "multi_select: true"),
-    "duplicate-option": (_set(Q0 + ["options", 1, "text"], "`p.detach()`"), "'demo-freeze'",
+    "duplicate-option": (_set(Q0 + ["options", 1, "text"], "`p.data = p.detach().clone()`"), "'demo-freeze'",
                          "options", "same text"),
     "duplicate-id": (_set(["questions", 1, "id"], "demo-freeze"), "'demo-freeze'", "id",
                      "duplicate id"),
