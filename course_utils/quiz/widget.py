@@ -263,7 +263,8 @@ class QuizWidget:
     def _update_score(self) -> None:
         results = self.results()
         done = len(results) == len(self.questions)
-        self.score.value = f"<b>{'Quiz complete! ' if done else ''}{score_text(self.bank, results)}</b>"
+        complete = "Quiz complete! " if done else ""
+        self.score.value = f"<b>{complete}{score_text(self.bank, results)}</b>"
         if not done:
             self.review.value = ""
             return
