@@ -91,3 +91,17 @@ def test_never_writes_over_other_results_folder_files(tmp_path):
     with pytest.raises(ReportError, match="refusing"):
         write_report([], tmp_path / ".student", results_dir=tmp_path)
     assert (tmp_path / ".student").read_text() == "ada"
+
+
+def test_a_failed_write_keeps_the_old_report_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    out = tmp_path / "grades.csv"
+    out.write_text("old report\n")
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr("course_utils.files.os.fsync", crash)
+    with pytest.raises(OSError):
+        write_report([{"student": "ada", "chapter": "08", "question": "demo-count",
+                       "attempts": 1, "correct": True, "score": 1.0}], out)
+    assert out.read_text() == "old report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
