@@ -62,15 +62,23 @@ def probe_cpu_bf16(steps: int = 5, batch: int = 32) -> dict[str, float]:
     >>> sorted(probe_cpu_bf16(steps=1, batch=2))
     ['bf16', 'fp32']
     """
-    generator = torch.Generator().manual_seed(0)
-    x = torch.randn(batch, 16, 28, 28, generator=generator).contiguous(
-        memory_format=torch.channels_last)
-    y = torch.randint(0, 10, (batch,), generator=generator)
-    model = nn.Sequential(nn.Conv2d(16, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
-                          nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
-                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
-    model.to(memory_format=torch.channels_last)
-    fastest = {"fp32": float("inf"), "bf16": float("inf")}
+    with torch.inference_mode(False), torch.enable_grad():  # also when called under no_grad
+        generator = torch.Generator().manual_seed(0)
+        x = torch.randn(batch, 16, 28, 28, generator=generator).contiguous(
+            memory_format=torch.channels_last)
+        y = torch.randint(0, 10, (batch,), generator=generator)
+        model = nn.Sequential(nn.Conv2d(16, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+                              nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+                              nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+        model.to(memory_format=torch.channels_last)
+        fastest = {"fp32": float("inf"), "bf16": float("inf")}
+        _time_steps(model, x, y, steps, fastest)
+    return {name: 1 / seconds for name, seconds in fastest.items()}
+
+
+def _time_steps(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int,
+                fastest: dict[str, float]) -> None:
+    """Alternate fp32 and bf16 training steps; keep each format's fastest time in ``fastest``."""
     for step in range(steps + 1):  # step 0 is warm-up (kernel selection), not timed
         for name in fastest:
             start = time.perf_counter()
@@ -79,7 +87,6 @@ def probe_cpu_bf16(steps: int = 5, batch: int = 32) -> dict[str, float]:
             loss.backward()
             if step:
                 fastest[name] = min(fastest[name], time.perf_counter() - start)
-    return {name: 1 / seconds for name, seconds in fastest.items()}
 
 
 def _probed_cpu_choice() -> torch.dtype | None:
