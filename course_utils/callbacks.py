@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from .param_groups import param_groups
-from .surgery import group_parameters, unfreeze
+from .layer_groups import group_parameters
+from .surgery import unfreeze
 
 EVENTS = {  # event -> when fit() calls it
     "on_fit_start": "once, before the first epoch",

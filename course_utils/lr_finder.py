@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from .batches import forward, to_device
-from .surgery import apply_bn_policy
+from .batchnorm import apply_bn_policy
 
 RULES = {
     "steepest": "steepest descent of the smoothed loss (most negative slope vs log LR, "

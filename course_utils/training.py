@@ -64,7 +64,7 @@ from .history import History
 from .param_groups import audit_optimizer, param_groups
 from .plots import LivePlot, ProgressBar
 from .precision import amp_dtype
-from .surgery import apply_bn_policy
+from .batchnorm import apply_bn_policy
 
 
 class NonFiniteLoss(RuntimeError):

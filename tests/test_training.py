@@ -10,7 +10,7 @@ from torch import nn
 from course_utils import (Callback, TensorLoader, evaluate, fit, seed_everything,
                           show_training_loop)
 from course_utils.schedules import warmup_cosine
-from course_utils.surgery import set_bn_policy
+from course_utils.batchnorm import set_bn_policy
 from tiny_models import QUIET, TinyNet
 
 

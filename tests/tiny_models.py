@@ -1,5 +1,12 @@
-"""The tiny network the training tests share: three layer groups, trains in milliseconds."""
+"""Small models the tests share: TinyNet (three layer groups, trains in milliseconds), a tiny
+BERT with its batches, and small image backbones for the surgery, layer-group and BatchNorm tests."""
+import timm
+import torch
 from torch import nn
+from torchvision.models import VisionTransformer
+
+from course_utils.batchnorm import apply_bn_policy
+from course_utils.lab_net import LabResNet
 
 QUIET = {"live_plot": False, "progress": False}  # fit() without plot or progress bar
 
@@ -84,3 +91,35 @@ def sentiment_sentences(n: int = 64, seed: int = 0):
         texts.append(" ".join(words))
         labels.append(label)
     return texts, labels
+
+
+# --- small image models for the surgery, layer-group and BatchNorm tests ------------------
+
+def lab_net(num_classes=3):
+    torch.manual_seed(0)
+    return LabResNet(num_classes=num_classes, widths=(4, 4, 8, 8))
+
+def tiny_vit(num_classes=3):
+    return VisionTransformer(image_size=16, patch_size=8, num_layers=2, num_heads=2,
+                             hidden_dim=8, mlp_dim=16, num_classes=num_classes)
+
+def lite0(num_classes=3):
+    return timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=num_classes)
+
+def trainable(model):
+    return [n for n, p in model.named_parameters() if p.requires_grad]
+
+def bns(model):
+    return [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+
+def train_steps(model, steps=3):
+    """What fit() does each epoch: model.train(); apply_bn_policy(model); SGD steps."""
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    for _ in range(steps):
+        model.train()
+        apply_bn_policy(model)
+        loss = nn.functional.cross_entropy(model(torch.randn(8, 1, 28, 28) * 3 + 1),
+                                           torch.randint(0, 3, (8,)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
