@@ -15,6 +15,8 @@ clip or inspect) and ``on_batch_end``, then ``on_epoch_end`` (after validation),
 """
 from __future__ import annotations
 
+import difflib
+
 import math
 import warnings
 from typing import Any
@@ -22,8 +24,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .param_groups import param_groups
 from .layer_groups import group_parameters
+from .param_groups import param_groups
 from .surgery import unfreeze
 
 EVENTS = {  # event -> when fit() calls it
@@ -38,9 +40,27 @@ EVENTS = {  # event -> when fit() calls it
 
 
 class Callback:
-    """Base class: override the events you need; the others do nothing."""
+    """Base class: override the events you need; the others do nothing.
+
+    A method whose name starts with ``on_`` but is not an event is almost always a typo that
+    would silently never run, so it is an error when the class is defined:
+
+    >>> class Typo(Callback):
+    ...     def on_epoch_ends(self, state): ...
+    Traceback (most recent call last):
+    TypeError: Typo.on_epoch_ends is not a fit() event, so fit() would never call it. Did you mean on_epoch_end? The events: on_fit_start, on_epoch_start, on_loss, on_before_step, on_batch_end, on_epoch_end, on_fit_end.
+    """
 
     order = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in vars(cls):
+            if name.startswith("on_") and name not in EVENTS:
+                close = difflib.get_close_matches(name, EVENTS, n=1)
+                guess = f" Did you mean {close[0]}?" if close else ""
+                raise TypeError(f"{cls.__name__}.{name} is not a fit() event, so fit() would "
+                                f"never call it.{guess} The events: {', '.join(EVENTS)}.")
 
     def on_fit_start(self, state: Any) -> None: ...
     def on_epoch_start(self, state: Any) -> None: ...

@@ -187,3 +187,17 @@ def test_l2sp_keeps_the_backbone_closer_to_its_start():
 
     assert drift_with([L2SP(alpha=10.0)]) < 0.7 * drift_with([])
 
+
+
+def test_a_misspelled_event_is_an_error_when_the_class_is_defined():
+    with pytest.raises(TypeError, match="on_epoch_ends is not a fit\\(\\) event.*on_epoch_end"):
+        class Typo(Callback):
+            def on_epoch_ends(self, state):
+                pass
+
+    class Fine(Callback):  # events and other helper methods are fine
+        def on_epoch_end(self, state):
+            pass
+
+        def helper(self):
+            pass
