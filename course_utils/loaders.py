@@ -71,7 +71,25 @@ def random_flip_crop(images: torch.Tensor, pad: int = 2, flip: bool = True,
     return images
 
 
-class TensorLoader:
+class SeededShuffle:
+    """What a course loader saves in a checkpoint: its shuffling generator and seed, so a
+    resumed run (and ``lr_find``'s restore) draws the same batches. Needs ``self.generator``
+    and ``self.seed``."""
+
+    generator: torch.Generator
+    seed: int
+
+    def state_dict(self) -> dict:
+        """The generator's state: saving it makes a resumed run draw the same batches."""
+        return {"generator": self.generator.get_state(), "seed": self.seed}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.generator.set_state(state["generator"])
+        self.seed = state["seed"]
+
+
+class TensorLoader(SeededShuffle):
     """Batches of (x, y) from tensors kept on the device; shuffling and augmentation reproducible.
 
     Per batch: index the uint8 images, ``augment`` them (on the device), then ``transform`` them
@@ -172,15 +190,6 @@ class TensorLoader:
             return self.augment(x)
         pad = self.pad if "crop" in self.augment else 0
         return random_flip_crop(x, pad=pad, flip="flip" in self.augment, generator=self.generator)
-
-    def state_dict(self) -> dict:
-        """The generator's state: saving it makes a resumed run draw the same batches."""
-        return {"generator": self.generator.get_state(), "seed": self.seed}
-
-    def load_state_dict(self, state: dict) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.generator.set_state(state["generator"])
-        self.seed = state["seed"]
 
     def __repr__(self) -> str:
         return (f"TensorLoader({len(self.labels)} images {tuple(self.images.shape[1:])} "

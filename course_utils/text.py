@@ -27,9 +27,10 @@ import torch
 from torch import nn
 
 from .batches import forward
+from .loaders import SeededShuffle
 
 
-class TextLoader:
+class TextLoader(SeededShuffle):
     """``(dict_of_tensors, labels)`` batches of tokenised sentences, padded per batch.
 
     Args:
@@ -80,15 +81,6 @@ class TextLoader:
             longest = int(self.lengths[idx].max())  # pad only to the batch's longest sentence
             cut = slice(-longest, None) if self.left else slice(None, longest)
             yield {k: v[idx, cut] for k, v in self.encoded.items()}, self.labels[idx]
-
-    def state_dict(self) -> dict:
-        """The generator's state (``lr_find`` and checkpoints restore it)."""
-        return {"generator": self.generator.get_state(), "seed": self.seed}
-
-    def load_state_dict(self, state: dict) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.generator.set_state(state["generator"])
-        self.seed = state["seed"]
 
     def __repr__(self) -> str:
         return (f"TextLoader({len(self.labels)} sentences, max_length={self.max_length}, "
