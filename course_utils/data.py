@@ -144,6 +144,14 @@ def select_classes(images: torch.Tensor, labels: torch.Tensor, classes: list[int
     >>> y.tolist()
     [0, 1, 0]
     """
+    classes = [int(c) for c in classes]
+    if not classes or len(set(classes)) != len(classes):
+        raise ValueError(f"classes={classes}: give each class once (at least one), e.g. "
+                         "[2, 4, 6]; class classes[i] becomes label i.")
+    missing = sorted(set(classes) - set(labels.unique().tolist()))
+    if missing:
+        raise ValueError(f"classes={classes}: no example has label {missing}. The labels present "
+                         f"are {sorted(labels.unique().tolist())}.")
     classes_t = torch.as_tensor(classes)
     keep = torch.isin(labels, classes_t)
     kept = labels[keep]
@@ -162,6 +170,9 @@ def k_per_class(images: torch.Tensor, labels: torch.Tensor, k: int,
     >>> torch.bincount(y).tolist()
     [2, 2]
     """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k={k!r}: the number of examples per class must be a whole number, "
+                         "1 or more (for example k=50).")
     generator = torch.Generator().manual_seed(seed)
     chosen = []
     for c in labels.unique().tolist():

@@ -200,6 +200,10 @@ def pretrained(name: str, num_classes: int | None = None, weights: str | None = 
         raise UnknownModelError(f"Unknown model '{name}'.{hint} Valid names: {', '.join(list_pretrained())}")
     if weights not in ("default", None):
         raise ValueError(f"weights must be 'default' or None, not {weights!r}.")
+    if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
+                                    or num_classes < 1):
+        raise ValueError(f"num_classes={num_classes!r}: the new head needs a whole number of "
+                         "classes, 1 or more (or None to keep the pretrained head).")
     model, cfg = _BUILDERS[name](weights == "default")
     if num_classes is not None:
         from .surgery import replace_head

@@ -41,6 +41,21 @@ def group_lrs(names: Sequence[str], lr: float, backbone_lr: float | None = None,
     n = len(names)
     if sum(opt is not None for opt in (backbone_lr, lrs, layer_decay)) > 1:
         raise ValueError("Give at most one of backbone_lr, lrs and layer_decay.")
+    given = {"lr": lr, "backbone_lr": backbone_lr}
+    if isinstance(lrs, slice):
+        given |= {"lrs.start": lrs.start, "lrs.stop": lrs.stop}
+    elif lrs is not None:
+        given |= {f"lrs[{i}]": x for i, x in enumerate(lrs)}
+    for name, value in given.items():
+        if value is not None and not (isinstance(value, (int, float)) and value >= 0):
+            raise ValueError(f"{name}={value!r}: a learning rate must be a number >= 0.")
+    if isinstance(lrs, slice) and (lrs.stop is None or lrs.start == 0):
+        raise ValueError(f"lrs={lrs!r}: use slice(lowest, highest) with both above 0, e.g. "
+                         "slice(1e-5, 1e-3), or slice(highest).")
+    if layer_decay is not None and not (isinstance(layer_decay, (int, float))
+                                        and 0 < layer_decay <= 1):
+        raise ValueError(f"layer_decay={layer_decay!r}: use a factor in (0, 1], e.g. 0.75 (each "
+                         "group gets this fraction of the next group's LR).")
     if backbone_lr is not None:
         return [backbone_lr] * (n - 1) + [lr]
     if layer_decay is not None:

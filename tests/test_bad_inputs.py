@@ -27,6 +27,7 @@ from course_utils import (Callback, CheckpointError, DataError, EarlyStopping, Q
                           grade, grade_quiz, load_bank, load_checkpoint, pretrained,
                           replace_head, save_checkpoint, seed_everything, show_quiz,
                           warmup_cosine)
+import course_utils
 from course_utils import data as data_module
 from course_utils.quiz import TextQuiz, answer, shuffled_order
 from course_utils.quiz.results import student_file
@@ -496,3 +497,36 @@ def test_without_ipywidgets_the_automatic_quiz_falls_back_to_text(monkeypatch, c
         quiz = show_quiz("01")
     assert isinstance(quiz, TextQuiz)
     assert 'answer("01"' in capsys.readouterr().out
+
+
+# --- more bad inputs (issue 15): each names the argument and what to do --------------------
+
+@pytest.mark.parametrize("k", [0, -1, 2.5, True])
+def test_k_per_class_needs_a_whole_number_of_at_least_one(k):
+    with pytest.raises(ValueError, match=r"k=.*1 or more"):
+        course_utils.k_per_class(torch.arange(10), torch.tensor([0, 1] * 5), k=k)
+
+
+@pytest.mark.parametrize("classes, match", [([2, 2, 4], "each class once"), ([], "each class once"),
+                                            ([2, 9], "no example has label")])
+def test_select_classes_refuses_duplicates_and_absent_classes(classes, match):
+    labels = torch.tensor([2, 4, 6, 2])
+    with pytest.raises(ValueError, match=match):
+        course_utils.select_classes(torch.zeros(4, 2, 2), labels, classes)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"layer_decay": -0.5}, "layer_decay=-0.5"), ({"layer_decay": 1.5}, "layer_decay=1.5"),
+    ({"lr": -1e-3}, "lr=-0.001"), ({"backbone_lr": -1e-4}, "backbone_lr"),
+    ({"lrs": slice(0, 1e-3)}, "slice"), ({"lrs": [1e-3, -1, 1, 1, 1, 1]}, r"lrs\[1\]")])
+def test_param_groups_refuses_negative_or_nonsense_learning_rates(kwargs, match):
+    from course_utils.lab_net import LabResNet
+
+    with pytest.raises(ValueError, match=match):
+        course_utils.param_groups(LabResNet(num_classes=3), **kwargs)
+
+
+@pytest.mark.parametrize("num_classes", [0, -3, 2.0])
+def test_pretrained_refuses_a_head_without_classes(num_classes):
+    with pytest.raises(ValueError, match="num_classes="):
+        course_utils.pretrained("lab_resnet.fmnist_source", num_classes=num_classes, weights=None)
