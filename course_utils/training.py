@@ -228,6 +228,16 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
                       "gradient clipping (fit(..., clip_grad_norm=1.0)). The best weights are "
                       "restored; the optimizer's state may hold NaN: build a new optimizer before "
                       "training on.", RuntimeWarning, stacklevel=2)
+    except Exception as err:  # a callback, the model or the loss raised: keep the work, re-raise
+        s.failed, s.stop_reason = True, f"{type(err).__name__} in epoch {s.epoch}"
+        s.history.stop_reason = s.stop_reason
+        s.emit("on_fit_end")  # best weights back, figure and progress bar closed
+        err.history = s.history
+        if hasattr(err, "add_note"):  # Python 3.11+
+            err.add_note(f"fit() kept your work: the best weights are back in the model and the "
+                         f"History of the {len(s.history)} finished epochs is attached to this "
+                         "error (in Jupyter: `import sys; history = sys.last_value.history`).")
+        raise
     s.history.stop_reason = s.stop_reason
     if s.stop_reason != "completed" and is_main_process():
         print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")

@@ -9,12 +9,9 @@ from torch import nn
 
 from course_utils import (Callback, TensorLoader, evaluate, fit, seed_everything,
                           show_training_loop)
-from course_utils.schedules import warmup_cosine
 from course_utils.batchnorm import set_bn_policy
+from course_utils.schedules import warmup_cosine
 from tiny_models import QUIET, TinyNet
-
-
-
 
 
 def loaders(n=128, seed=0):
@@ -242,3 +239,24 @@ def test_cuda_defaults_bf16_channels_last_and_data_on_the_device(monkeypatch):
     assert model.stem[0].weight.is_cuda
     assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
     assert history.train_loss[-1] < history.train_loss[0]
+
+
+def test_a_raising_callback_keeps_the_best_weights_and_hands_back_the_history():
+    seed_everything(0)
+    train, val = loaders()
+    snapshots = Snapshots()
+
+    class Broken(Callback):
+        def on_epoch_end(self, state):
+            if state.epoch == 2:
+                raise RuntimeError("my callback broke")
+
+    model = TinyNet()
+    with pytest.raises(RuntimeError, match="my callback broke") as info:
+        fit(model, train, epochs=5, lr=1e-2, val_loader=val, callbacks=[snapshots, Broken()],
+            **QUIET)
+    history = info.value.history
+    assert len(history) == 3 and history.stop_reason == "RuntimeError in epoch 2"
+    seen_by_best_weights = [0, 1]  # Broken raised before BestWeights saw epoch 2
+    best = min(seen_by_best_weights, key=lambda epoch: history.val_loss[epoch])
+    assert same_weights(model, snapshots.weights[best])
