@@ -79,6 +79,17 @@ class Callback:
 
 
 def _mode(monitor: str, mode: str) -> str:
+    """"min" or "max" for ``monitor`` (auto: accuracies go up, losses down); a typo in either
+    is an error now, not after a whole epoch of training."""
+    from .history import METRICS  # history -> plots -> callbacks: import it when called
+
+    if monitor not in METRICS:
+        close = difflib.get_close_matches(str(monitor), METRICS, n=1)
+        guess = f"Did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"monitor={monitor!r} is not a metric fit() records. {guess}"
+                         f"Use one of {', '.join(METRICS)}.")
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode={mode!r}: use 'auto', 'min' or 'max'.")
     return ("max" if "acc" in monitor else "min") if mode == "auto" else mode
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,12 +130,25 @@ def fashion_mnist(download: bool | None = None) -> FashionMNIST:
         raise ValueError(f"download={download!r}: use None (fetch when missing) or False.")
     if folder is None and download is not False:
         folder = _fetch(data_dir() / "fashion-mnist")
+    _warn_if_data_dir_unused(folder)
     if folder is None:
         searched = "\n".join(f"  - {d}" for d in candidate_dirs())
         raise DataError("Fashion-MNIST was not found. Looked in:\n" + searched + "\n" + HOW_TO_GET_IT)
     arrays = [torch.from_numpy(_read_idx(folder / name).copy()) for name in FILES]
     train_x, train_y, test_x, test_y = arrays
     return FashionMNIST(train_x, train_y.long(), test_x, test_y.long(), list(CLASSES), folder)
+
+
+def _warn_if_data_dir_unused(folder: Path | None) -> None:
+    """Say so when $COURSE_DATA_DIR is set but the files came from somewhere else."""
+    env = os.environ.get("COURSE_DATA_DIR")
+    if not env or folder is None or data_dir() in (folder, *folder.parents):
+        return
+    have = sorted(p.name for d in candidate_dirs()[:3] for p in d.glob("*-ubyte.gz"))
+    detail = f"it holds only {', '.join(have)}" if have else "it holds none of the four files"
+    warnings.warn(f"COURSE_DATA_DIR={env!r} is set but {detail}; Fashion-MNIST was read from "
+                  f"{folder} instead. Copy the four *-ubyte.gz files there, or unset the "
+                  "variable.", UserWarning, stacklevel=3)
 
 
 def select_classes(images: torch.Tensor, labels: torch.Tensor, classes: list[int],

@@ -32,7 +32,7 @@ def get_device(verbose: bool = True) -> torch.device:
     global _reported
     forced = os.environ.get("COURSE_DEVICE")
     if forced:
-        device = torch.device(forced)
+        device = _forced_device(forced)
     elif torch.cuda.is_available():  # under torchrun: this process's own GPU
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
@@ -44,3 +44,24 @@ def get_device(verbose: bool = True) -> torch.device:
         print(f"course_utils: training on {name}")
         _reported = True
     return device
+
+
+def _forced_device(value: str) -> torch.device:
+    """``$COURSE_DEVICE`` as a device, or an error that names the variable and what exists."""
+    unset = "Set COURSE_DEVICE to cpu, cuda, cuda:N or mps, or unset it (del os.environ[...])."
+    try:
+        device = torch.device(value)
+    except RuntimeError:
+        raise ValueError(f"COURSE_DEVICE={value!r} is not a device. {unset}") from None
+    missing = {"cuda": not torch.cuda.is_available(),
+               "mps": not (getattr(torch.backends, "mps", None)
+                           and torch.backends.mps.is_available())}.get(device.type, False)
+    if missing:
+        raise RuntimeError(f"COURSE_DEVICE={value!r} but this machine has no {device.type} "
+                           f"device. {unset}")
+    if device.type == "cuda" and device.index is not None and \
+            device.index >= torch.cuda.device_count():
+        raise RuntimeError(f"COURSE_DEVICE={value!r} but this machine has "
+                           f"{torch.cuda.device_count()} CUDA device(s). {unset}")
+    return device
+

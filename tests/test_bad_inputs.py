@@ -530,3 +530,10 @@ def test_param_groups_refuses_negative_or_nonsense_learning_rates(kwargs, match)
 def test_pretrained_refuses_a_head_without_classes(num_classes):
     with pytest.raises(ValueError, match="num_classes="):
         course_utils.pretrained("lab_resnet.fmnist_source", num_classes=num_classes, weights=None)
+
+
+@pytest.mark.parametrize("make", [lambda: EarlyStopping(monitor="val_accuracy"),
+                                  lambda: fit(TinyNet(), [], epochs=1, monitor="val_los")])
+def test_a_monitor_typo_fails_before_training_and_suggests_the_name(make):
+    with pytest.raises(ValueError, match=r"monitor=.*Did you mean 'val_"):
+        make()

@@ -111,3 +111,13 @@ def test_train_val_split_is_stratified_and_disjoint():
     (xt, yt), (xv, yv) = train_val_split(images, labels, val_fraction=0.2, seed=0)
     assert torch.bincount(yv).tolist() == [2, 4]
     assert set(xt.tolist()).isdisjoint(xv.tolist()) and len(xt) + len(xv) == 30
+
+
+def test_an_incomplete_course_data_dir_is_named_when_the_files_come_from_elsewhere(
+        monkeypatch, tmp_path, fm):
+    elsewhere = fm.source  # a complete copy (this checkout's data folder or Debian's)
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "DEBIAN_DIR", elsewhere)
+    with pytest.warns(UserWarning, match="COURSE_DATA_DIR=.*holds only train-images"):
+        assert fashion_mnist(download=False).source == elsewhere
