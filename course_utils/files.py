@@ -13,9 +13,11 @@ the same group can read a student's results), or the ``mode`` you pass.
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +45,7 @@ def atomic_file(path: str | os.PathLike, binary: bool = False,
     'hi'
     """
     path = Path(path)
+    _remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         text = {} if binary else {"encoding": "utf-8", "newline": ""}
@@ -55,6 +58,21 @@ def atomic_file(path: str | os.PathLike, binary: bool = False,
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+STALE_SECONDS = 300  # a temporary file untouched this long was left by a killed write
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete what writes of ``path`` that were killed (SIGKILL, a power cut) left behind.
+    Temporaries still being written (recently modified) are left alone."""
+    now = time.time()
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_SECONDS:
+                tmp.unlink()
+        except OSError:  # another process removed or replaced it first
+            pass
 
 
 def write_text_atomic(path: str | os.PathLike, text: str, mode: int | None = None) -> None:
