@@ -70,3 +70,11 @@ def bn_policies(model: nn.Module) -> dict[str, str]:
 def bn_policy(module: nn.Module) -> str:
     """The recorded policy of one BatchNorm layer (``"train"``, PyTorch's default, if none)."""
     return getattr(module, _POLICY_ATTR, "train")
+
+
+def forget_bn_policy(module: nn.Module, training: bool) -> None:
+    """Remove a layer's recorded policy: it behaves as PyTorch's default again (``training``)."""
+    if hasattr(module, _POLICY_ATTR):
+        delattr(module, _POLICY_ATTR)
+        module.train(training)
+

@@ -190,10 +190,23 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module,
     """
     checkpoint = read_checkpoint(path)
     check_architecture(model, checkpoint["model"], checkpoint.get("arch", "?"))
-    model.load_state_dict(checkpoint["model"])
-    load_freeze_state(model, checkpoint["freeze"])
-    if optimizer is not None and checkpoint["optimizer"] is not None:
-        _restore_optimizer(optimizer, checkpoint, model, scheduler)
+    before = ({k: v.clone() for k, v in model.state_dict().items()}, freeze_state(model),
+              len(optimizer.param_groups) if optimizer is not None else 0,
+              list(getattr(scheduler, "base_lrs", [])))
+    try:  # all or nothing: a refused optimizer must not leave the model half loaded
+        model.load_state_dict(checkpoint["model"])
+        load_freeze_state(model, checkpoint["freeze"])
+        if optimizer is not None and checkpoint["optimizer"] is not None:
+            _restore_optimizer(optimizer, checkpoint, model, scheduler)
+    except BaseException:
+        weights, frozen, n_groups, base_lrs = before
+        model.load_state_dict(weights)
+        load_freeze_state(model, frozen)
+        if optimizer is not None:
+            del optimizer.param_groups[n_groups:]
+        if hasattr(scheduler, "base_lrs"):
+            scheduler.base_lrs = base_lrs
+        raise
     if scheduler is not None and checkpoint["scheduler"] is not None:
         scheduler.load_state_dict(checkpoint["scheduler"])
     if loader is not None and checkpoint["loader"] is not None:

@@ -16,7 +16,7 @@ import warnings
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from .batchnorm import bn_policies, bn_policy, set_bn_policy
+from .batchnorm import bn_policies, bn_policy, forget_bn_policy, set_bn_policy
 from .layer_groups import Groups, classify, group_parameters, group_rules, layer_groups, select
 
 
@@ -88,6 +88,9 @@ def freeze_state(model: nn.Module) -> dict[str, dict[str, object]]:
 def load_freeze_state(model: nn.Module, state: dict[str, dict[str, object]]) -> None:
     """Restore what ``freeze_state`` saved (for example when resuming from a checkpoint)."""
     modules = dict(model.named_modules())
+    for name, module in modules.items():  # exactly what was saved: no policy stays from now
+        if name not in state["bn_policy"]:
+            forget_bn_policy(module, model.training)
     for name, policy in state["bn_policy"].items():
         set_bn_policy(model, str(policy), groups=modules[name])
     for name, p in model.named_parameters():

@@ -75,6 +75,22 @@ def test_optimizer_with_other_groups_is_a_clear_error(tmp_path):
         load_checkpoint(tmp_path / "c.pt", model, torch.optim.SGD(model.parameters(), lr=0.1))
 
 
+def test_a_refused_optimizer_leaves_the_model_exactly_as_it_was(tmp_path):
+    saved = TinyNet()
+    freeze_to(saved, -1, train_bn=False)
+    save_checkpoint(tmp_path / "c.pt", saved, torch.optim.SGD(saved.head.parameters(), lr=0.1))
+    torch.manual_seed(1)
+    mine = TinyNet()  # other weights, everything trainable: the user's work in progress
+    weights = {k: v.clone() for k, v in mine.state_dict().items()}
+    optimizer = torch.optim.SGD(mine.parameters(), lr=0.1)
+    with pytest.raises(CheckpointError, match="parameter groups differ"):
+        load_checkpoint(tmp_path / "c.pt", mine, optimizer)
+    assert all(torch.equal(v, weights[k]) for k, v in mine.state_dict().items())
+    assert all(p.requires_grad for p in mine.parameters())
+    assert not hasattr(mine.stem[1], "course_bn_policy") or mine.stem[1].course_bn_policy == "train"
+    assert len(optimizer.param_groups) == 1
+
+
 def test_callback_state_is_saved_and_loaded(tmp_path):
     model, stopper = nn.Linear(2, 2), EarlyStopping(patience=3)
     stopper.best, stopper.wait = 0.5, 2
