@@ -25,8 +25,23 @@ from .device import get_device
 AUGMENTS = ("flip", "crop", "flip_crop")
 
 
+def check_pixel_range(images: torch.Tensor) -> None:
+    """Float images must already be in [0, 1]; 0..255 floats would silently train on pixels
+    255 times too bright. (uint8 images are scaled for you.)
+
+    >>> check_pixel_range(torch.full((1, 2, 2), 200.0))
+    Traceback (most recent call last):
+    ValueError: These float images have values up to 200: they look like 0..255 pixels. Pass them as uint8 (images.to(torch.uint8)) or divide them by 255 first.
+    """
+    if images.is_floating_point() and images.numel() and float(images.max()) > 1.5:
+        raise ValueError(f"These float images have values up to {float(images.max()):.0f}: they "
+                         "look like 0..255 pixels. Pass them as uint8 (images.to(torch.uint8)) "
+                         "or divide them by 255 first.")
+
+
 def to_float(images: torch.Tensor) -> torch.Tensor:
     """Default model input: add a channel dim to (N, H, W) and scale uint8 pixels to [0, 1].
+    Float tensors (already scaled images, or features) pass through as they are.
 
     >>> to_float(torch.full((1, 2, 2), 255, dtype=torch.uint8)).flatten().tolist()
     [1.0, 1.0, 1.0, 1.0]

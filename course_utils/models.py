@@ -16,6 +16,7 @@ from torch import nn
 
 from .data import CLASSES as FASHION_CLASSES
 from .lab_net import LabResNet
+from .loaders import check_pixel_range, to_float
 from .paths import lab_checkpoint
 
 LAB_CHECKPOINT = lab_checkpoint()
@@ -59,8 +60,9 @@ class PretrainedCfg:
         """
         from torchvision.transforms.v2 import functional as F
 
-        x = images if images.dim() == 4 else images.unsqueeze(1)
-        x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+        if images.device.type == "cpu":  # on a GPU the check would make every batch wait
+            check_pixel_range(images)
+        x = to_float(images)  # uint8 -> [0, 1]; floats must already be there
         channels, height, width = self.input_size
         if x.shape[1] == 1 and channels == 3:
             x = x.expand(-1, 3, -1, -1)

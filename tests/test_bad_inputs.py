@@ -537,3 +537,17 @@ def test_pretrained_refuses_a_head_without_classes(num_classes):
 def test_a_monitor_typo_fails_before_training_and_suggests_the_name(make):
     with pytest.raises(ValueError, match=r"monitor=.*Did you mean 'val_"):
         make()
+
+
+def test_float_images_in_0_255_are_refused_not_trained_on_unscaled():
+    from course_utils.models import PretrainedCfg
+
+    cfg = PretrainedCfg("demo", [], (1, 8, 8), (0.5,), (0.5,))
+    bright = torch.full((2, 8, 8), 128.0)
+    with pytest.raises(ValueError, match="look like 0..255 pixels"):
+        cfg.preprocess(bright)
+    loader = TensorLoader(bright, torch.zeros(2, dtype=torch.long), transform=cfg.preprocess,
+                          device="cpu")
+    with pytest.raises(ValueError, match="look like 0..255 pixels"):
+        next(iter(loader))
+    assert cfg.preprocess(bright / 255).shape == (2, 1, 8, 8)  # scaled floats are fine
