@@ -155,3 +155,50 @@ def check_layer4_and_head(model: nn.Module,
           f"parameters ({100 * n_train / n_all:.1f}%); everything else is frozen.{opt}"
           + _bn_note(model))
     return True
+
+
+# ----- the exercise as check() runs it: your function on a fresh lab network -----
+
+def reference_freeze_layer4_and_head(model: nn.Module, lr: float) -> torch.optim.Optimizer:
+    """Freeze all but ``model.layer4`` and ``model.fc``; return an AdamW over what trains."""
+    for p in model.parameters():            # 1. freeze everything, BatchNorm weights included
+        p.requires_grad = False
+    for p in model.layer4.parameters():     # 2. then switch the last block back on ...
+        p.requires_grad = True
+    for p in model.fc.parameters():         # ... and the head
+        p.requires_grad = True
+    # 3. the optimizer AFTER freezing, from the trainable parameters only
+    return torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
+
+
+def _check_freeze(freeze_layer4_and_head, model: nn.Module | None = None, lr: float = 1e-3) -> bool:
+    import copy
+
+    from ..lab_net import LabResNet
+
+    fresh = copy.deepcopy(model) if model is not None else LabResNet(num_classes=3)
+    optimizer = freeze_layer4_and_head(fresh, lr)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        problems = layer4_and_head_problems(fresh)
+        problems.append(f"The function returned a {type(optimizer).__name__}; return the "
+                        "optimizer you built (torch.optim.AdamW(...)).")
+        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
+        return False
+    return check_layer4_and_head(fresh, optimizer)
+
+
+def _register() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "03.freeze", "freeze_layer4_and_head(model, lr): freeze all but layer4 and fc; "
+        "return the optimizer", _check_freeze, reference_freeze_layer4_and_head,
+        ["Two steps: first switch requires_grad off for EVERY parameter, then back on for "
+         "model.layer4 and model.fc.",
+         "for p in model.parameters(): p.requires_grad = False  (then the same loop with True over "
+         "model.layer4.parameters() and model.fc.parameters()).",
+         "Build the optimizer last, from [p for p in model.parameters() if p.requires_grad], "
+         "and return it."]))
+
+
+_register()
