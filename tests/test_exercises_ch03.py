@@ -104,3 +104,56 @@ def test_freeze_helper_answer_passes():
     model = tiny()
     freeze(model, ["stem", "layer1", "layer2", "layer3"], train_bn=False)
     assert layer4_and_head_problems(model) == []
+
+
+# ----- the exercise through check(): reference, stub, wrong answers -----
+from exercise_helpers import run_check  # noqa: E402
+
+from course_utils.exercises.ch03 import reference_freeze_layer4_and_head  # noqa: E402
+
+
+def test_03_reference_passes_on_a_fresh_and_a_given_model(capsys):
+    returned, out = run_check(capsys, "03.freeze", reference_freeze_layer4_and_head)
+    assert returned is reference_freeze_layer4_and_head and "✅ Correct" in out
+    model = tiny()
+    returned, out = run_check(capsys, "03.freeze", reference_freeze_layer4_and_head, model=model)
+    assert "✅ Correct" in out and all(p.requires_grad for p in model.parameters())  # a copy
+
+
+def test_03_stub_is_not_attempted(capsys):
+    def freeze_layer4_and_head(model, lr):
+        """Freeze all but layer4 and fc; return the optimizer."""
+        ...
+
+    returned, out = run_check(capsys, "03.freeze", freeze_layer4_and_head)
+    assert "not attempted yet" in out and returned is reference_freeze_layer4_and_head
+
+
+def test_03_frozen_head_is_named(capsys):
+    def head_frozen(model, lr):
+        for p in model.parameters():
+            p.requires_grad = False
+        for p in model.layer4.parameters():
+            p.requires_grad = True
+        return torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
+
+    _, out = run_check(capsys, "03.freeze", head_frozen)
+    assert "The head is frozen" in out
+
+
+def test_03_optimizer_over_everything_is_named(capsys):
+    def all_in_optimizer(model, lr):
+        right_answer(model)
+        return torch.optim.AdamW(model.parameters(), lr=lr)
+
+    _, out = run_check(capsys, "03.freeze", all_in_optimizer)
+    assert "also holds" in out and "frozen tensors" in out
+
+
+def test_03_forgetting_to_return_the_optimizer_is_named(capsys):
+    def no_return(model, lr):
+        right_answer(model)
+        torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
+
+    _, out = run_check(capsys, "03.freeze", no_return)
+    assert "returned a NoneType" in out
