@@ -188,7 +188,7 @@ def reference_with_new_head(model: nn.Module, num_classes: int) -> nn.Module:
     """A copy of ``model`` with a fresh ``num_classes`` head; ``model`` itself stays unchanged."""
     import copy
 
-    from ..surgery import replace_head
+    from course_utils import replace_head
 
     my_model = copy.deepcopy(model)        # change a copy, never the loaded model
     replace_head(my_model, num_classes)    # timm: my_model.classifier = nn.Linear(1280, num_classes)

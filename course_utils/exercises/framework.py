@@ -212,8 +212,21 @@ def hint(exercise_id: str) -> None:
 
 
 def solution_source(exercise_id: str) -> str:
-    """The source code of the reference solution, as text."""
-    return textwrap.dedent(inspect.getsource(get(exercise_id).reference))
+    """The reference solution's source, its signature without type hints (so that it runs
+    when pasted into a notebook that has not imported the hints' types).
+
+    >>> print(solution_source("06.mean_std").splitlines()[0])
+    def reference_mean_std(values):
+    """
+    source = textwrap.dedent(inspect.getsource(get(exercise_id).reference))
+    fn = ast.parse(source).body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    for arg in fn.args.args + fn.args.kwonlyargs:
+        arg.annotation = None
+    body_start = fn.body[0].lineno - 1
+    fn.returns, fn.body = None, [ast.Pass()]
+    header = ast.unparse(fn).splitlines()[0]
+    return header + "\n" + "".join(source.splitlines(keepends=True)[body_start:])
 
 
 def solution(exercise_id: str) -> None:
