@@ -157,3 +157,55 @@ def test_03_forgetting_to_return_the_optimizer_is_named(capsys):
 
     _, out = run_check(capsys, "03.freeze", no_return)
     assert "returned a NoneType" in out
+
+
+# ----- the judgement exercise 03.choose: the checker runs the choice -----
+from types import SimpleNamespace  # noqa: E402
+
+from course_utils.exercises.ch03 import reference_choice  # noqa: E402
+
+
+def fake_run(val_acc, source_acc):
+    """A stand-in for the notebook's fine_tune: records its calls, returns fixed numbers."""
+    calls = []
+
+    def run(n, lr_scale, seed, show):
+        calls.append((n, lr_scale, seed, show))
+        history = SimpleNamespace(val_acc=[0.4, val_acc], best_epoch=1, train_acc=[0.5, 0.99])
+        return {"history": history, "source_acc": source_acc}
+
+    return run, calls
+
+
+def test_03_choose_runs_the_choice_on_an_unseen_seed(capsys):
+    run, calls = fake_run(0.72, 0.85)
+    returned, out = run_check(capsys, "03.choose", (-2, 1.0), run=run)
+    assert calls == [(-2, 1.0, 2, False)] and "✅ Bar met" in out and returned == (-2, 1.0)
+
+
+def test_03_choose_any_choice_meeting_the_bar_passes(capsys):
+    run, _ = fake_run(0.70, 0.80)
+    assert run_check(capsys, "03.choose", (0, 0.1), run=run)[0] == (0, 0.1)
+
+
+def test_03_choose_stub_is_not_attempted_and_nothing_runs(capsys):
+    run, calls = fake_run(0.72, 0.85)
+    returned, out = run_check(capsys, "03.choose", ..., run=run)
+    assert "not attempted yet" in out and calls == [] and returned == reference_choice()
+
+
+def test_03_choose_forgetting_and_underfitting_are_named(capsys):
+    run, _ = fake_run(0.74, 0.52)          # full fine-tuning: fits, forgets
+    _, out = run_check(capsys, "03.choose", (0, 1.0), run=run)
+    assert "forgot its source task" in out and "validation accuracy" not in out.split("Not yet")[1]
+    run, _ = fake_run(0.48, 0.965)         # head only: keeps the source, cannot fit
+    _, out = run_check(capsys, "03.choose", (-1, 1.0), run=run)
+    assert "0.480 < 0.65" in out and "Unfreeze more" in out
+
+
+def test_03_choose_a_malformed_choice_is_named_without_running(capsys):
+    run, calls = fake_run(0.72, 0.85)
+    _, out = run_check(capsys, "03.choose", "layer4", run=run)
+    assert "give a pair (n, lr_scale)" in out and calls == []
+    _, out = run_check(capsys, "03.choose", (-9, 1.0), run=run)
+    assert "freeze_to takes -6 .. 5" in out and calls == []
