@@ -120,3 +120,10 @@ def test_a_value_exercise_returns_the_reference_value_when_not_attempted(capsys)
     returned = check("07.recipe", ..., record=False, model_or_groups=["stem", "blocks.5", "head"])
     assert returned == reference_recipe()
     assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_course_record_0_turns_recording_off(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSE_RECORD", "0")
+    check("06.mean_std", get("06.mean_std").reference)
+    assert not list(tmp_path.glob("*.json"))

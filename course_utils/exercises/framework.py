@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
 import textwrap
 import traceback
 from collections.abc import Callable
@@ -141,9 +142,13 @@ def _where(err: BaseException) -> str:
 
 
 def record_attempt(exercise: Exercise, correct: bool) -> None:
-    """Store the attempt beside the quiz attempts (``course_utils.quiz.results``)."""
+    """Store the attempt beside the quiz attempts (``course_utils.quiz.results``), under the
+    name the quiz remembered or ``$COURSE_STUDENT`` (``anonymous`` before either);
+    ``COURSE_RECORD=0`` turns recording off (the instructor build does)."""
     from ..quiz.results import recall_student, record_attempts
 
+    if os.environ.get("COURSE_RECORD", "1") == "0":
+        return
     try:
         record_attempts([{"chapter": exercise.chapter, "question": f"exercise {exercise.id}",
                           "selected": [], "correct": bool(correct), "kind": "exercise"}],

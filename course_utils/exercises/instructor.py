@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import re
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def build(src: Path, out: Path, execute: bool = True, timeout: int = 1800) -> li
     import nbformat
 
     out.mkdir(parents=True, exist_ok=True)
+    os.environ["COURSE_RECORD"] = "0"   # the reference solutions' checks are nobody's attempts
     written = []
     for path in sorted(src.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
