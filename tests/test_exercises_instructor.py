@@ -66,3 +66,12 @@ def test_build_writes_solved_notebooks_without_executing(tmp_path):
     [out] = build(src, tmp_path / "instructor", execute=False)
     cells = nbformat.read(out, as_version=4).cells
     assert cells[0].source == "# 06" and "statistics.stdev" in cells[1].source
+
+
+def test_build_leaves_course_record_as_it_was(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delenv("COURSE_RECORD", raising=False)
+    (tmp_path / "notebooks").mkdir()
+    build(tmp_path / "notebooks", tmp_path / "instructor", execute=False)
+    assert "COURSE_RECORD" not in os.environ

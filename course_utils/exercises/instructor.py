@@ -61,28 +61,37 @@ def solve_cell(source: str) -> str:
 
 
 def build(src: Path, out: Path, execute: bool = True, timeout: int = 1800) -> list[Path]:
-    """Write the solved (and executed) copy of every ``src/*.ipynb`` into ``out``."""
+    """Write the solved (and executed) copy of every ``src/NN_*.ipynb`` into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    before = os.environ.get("COURSE_RECORD")
+    os.environ["COURSE_RECORD"] = "0"   # the reference solutions' checks are nobody's attempts
+    try:
+        return [_build_one(path, src, out, execute, timeout)
+                for path in sorted(src.glob("[0-9][0-9]_*.ipynb"))]
+    finally:
+        if before is None:
+            os.environ.pop("COURSE_RECORD")
+        else:
+            os.environ["COURSE_RECORD"] = before
+
+
+def _build_one(path: Path, src: Path, out: Path, execute: bool, timeout: int) -> Path:
     import nbformat
 
-    out.mkdir(parents=True, exist_ok=True)
-    os.environ["COURSE_RECORD"] = "0"   # the reference solutions' checks are nobody's attempts
-    written = []
-    for path in sorted(src.glob("[0-9][0-9]_*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        solved = 0
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                new = solve_cell(cell.source)
-                solved += new != cell.source
-                cell.source = new
-        if execute:
-            from nbclient import NotebookClient
+    nb = nbformat.read(path, as_version=4)
+    solved = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            new = solve_cell(cell.source)
+            solved += new != cell.source
+            cell.source = new
+    if execute:
+        from nbclient import NotebookClient
 
-            NotebookClient(nb, timeout=timeout, resources={"metadata": {"path": str(src)}}).execute()
-        nbformat.write(nb, out / path.name)
-        written.append(out / path.name)
-        print(f"{out / path.name}: {solved} exercise cell(s) solved" + ", executed" * execute)
-    return written
+        NotebookClient(nb, timeout=timeout, resources={"metadata": {"path": str(src)}}).execute()
+    nbformat.write(nb, out / path.name)
+    print(f"{out / path.name}: {solved} exercise cell(s) solved" + ", executed" * execute)
+    return out / path.name
 
 
 def main(argv: list[str] | None = None) -> None:
