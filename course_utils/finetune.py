@@ -38,7 +38,9 @@ from .models import pretrained
 from .param_groups import param_groups
 from .schedules import warmup_cosine
 from .seed import seed_everything
-from .surgery import freeze_to, layer_groups, set_bn_policy
+from .batchnorm import set_bn_policy
+from .layer_groups import layer_groups
+from .surgery import freeze_to
 from .training import evaluate, fit
 
 LAB_TARGET_CLASSES = [2, 4, 6]  # pullover, coat, shirt: never seen by the lab checkpoint

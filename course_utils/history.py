@@ -29,6 +29,7 @@ class History:
     val_acc: list[float] = field(default_factory=list)
     time: list[float] = field(default_factory=list)  # seconds per epoch, validation included
     lrs: dict[str, list[float]] = field(default_factory=dict)  # group name -> LR per step
+    grad_norms: list[float] = field(default_factory=list)  # per step, before ClipGradNorm clips
     stop_reason: str = "completed"
     monitor: str = "val_loss"  # the metric fit() picked the best epoch by
 

@@ -24,7 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .surgery import apply_bn_policy
+from .batches import forward, to_device
+from .batchnorm import apply_bn_policy
 
 RULES = {
     "steepest": "steepest descent of the smoothed loss (most negative slope vs log LR, "
@@ -146,8 +147,9 @@ def lr_find(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None,
 
     Args:
         model: the model, on the device it will train on (batches are moved there).
-        loader: any iterable of ``(x, y)`` batches (a DataLoader, a TensorLoader, a list);
-            it is restarted if it runs out before ``num_steps``.
+        loader: any iterable of ``(x, y)`` batches (a DataLoader, a TensorLoader, a list), ``x``
+            a tensor or a tokenizer's dict of tensors (see ``batches.py``); it is restarted if it
+            runs out before ``num_steps``.
         loss_fn: defaults to ``nn.CrossEntropyLoss()``.
         optimizer: the optimizer you will train with; its state is restored afterwards. With
             several groups the groups keep their LR ratios and the LR reported is the largest
@@ -181,12 +183,12 @@ def lr_find(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None,
     try:
         model.train()
         apply_bn_policy(model)
-        for step, (x, y) in zip(range(num_steps), _batches(loader)):
+        for step, batch in zip(range(num_steps), _batches(loader)):
             lr = start_lr * gamma**step
             for group, ratio in zip(opt.param_groups, ratios):
                 group["lr"] = lr * ratio
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            loss = loss_fn(model(x), y)
+            inputs, y = to_device(batch, device)  # a tensor, or a tokenizer's dict (batches.py)
+            loss = loss_fn(forward(model, inputs), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .surgery import GroupRules, _table, group_parameters
+from .layer_groups import GroupRules, group_parameters
+from .surgery import _table
 
 
 def group_lrs(names: Sequence[str], lr: float, backbone_lr: float | None = None,

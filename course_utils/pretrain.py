@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import CLASSES, fashion_mnist, select_classes
+from .files import atomic_file
 from .lab_net import LabResNet
 from .models import FASHION_MEAN, FASHION_STD, LAB_CHECKPOINT
 
@@ -99,9 +100,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     state = {k: v.clone() for k, v in model.state_dict().items()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    torch.save({"state_dict": state, "meta": meta}, tmp)
-    os.replace(tmp, args.out)   # atomic: an interrupted run never leaves half a checkpoint
+    with atomic_file(args.out, binary=True) as f:  # an interrupted run leaves no half file
+        torch.save({"state_dict": state, "meta": meta}, f)
     print(f"source test accuracy {test_acc:.2%}; wrote {args.out}")
 
 

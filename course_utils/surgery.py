@@ -1,196 +1,29 @@
-"""Model surgery: a new head, named layer groups, freezing, and a BatchNorm policy that sticks.
+"""Model surgery: freezing layer groups and putting a new head on a pretrained model.
 
-``layer_groups`` names a backbone's parts from input to output (``stem``, the stages, ``head``)
-with regular expressions over parameter names, in the style of timm's ``group_matcher``, never with
-substrings like ``'fc' in name``. ``freeze``, ``unfreeze`` and ``freeze_to`` work on those names.
+``freeze``, ``unfreeze`` and ``freeze_to`` work on the names of ``layer_groups`` (see
+``layer_groups.py``); the BatchNorm layers inside frozen groups get a policy (``batchnorm.py``).
 
 >>> import torchvision
 >>> model = torchvision.models.resnet18(weights=None, num_classes=3)
->>> list(layer_groups(model))
-['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head']
 >>> freeze_to(model, -1, train_bn=False)          # only the head trains
 >>> [n for n, p in model.named_parameters() if p.requires_grad]
 ['fc.weight', 'fc.bias']
 """
 from __future__ import annotations
 
-import re
 import warnings
-from collections.abc import Iterable
 
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-# (group name, regex over parameter/module names); "{}" in a name takes the regex's capture.
-GroupRules = list[tuple[str, str]]
-
-GROUP_RULES: dict[str, GroupRules] = {
-    # torchvision ResNet and the course's LabResNet (same module names)
-    "resnet": [("stem", r"^(?:conv1|bn1)\b"), ("layer{}", r"^layer(\d+)\b"), ("head", r"^fc\b")],
-    # timm EfficientNet (tf_efficientnet_lite0): conv_stem, blocks.0..6, conv_head, classifier
-    "efficientnet": [("stem", r"^(?:conv_stem|bn1)\b"), ("blocks.{}", r"^blocks\.(\d+)\b"),
-                     ("head", r"^(?:conv_head|bn2|classifier)\b")],
-    # torchvision VisionTransformer: patch embedding + tokens, encoder layers, final norm + heads
-    "vit": [("stem", r"^(?:class_token|conv_proj|encoder\.pos_embedding)\b"),
-            ("encoder_layer_{}", r"^encoder\.layers\.encoder_layer_(\d+)\b"),
-            ("head", r"^(?:encoder\.ln|heads)\b")],
-    # anything else: one group per top-level child, in the model's own order
-    "fallback": [("{}", r"^([^.]+)")],
-}
-_SIGNATURES = {"resnet": {"conv1", "bn1", "layer1", "layer4", "fc"},
-               "efficientnet": {"conv_stem", "bn1", "blocks", "conv_head", "classifier"},
-               "vit": {"conv_proj", "encoder", "heads"}}
-BN_POLICIES = ("train", "frozen", "eval")
-_POLICY_ATTR = "course_bn_policy"  # where set_bn_policy records a BatchNorm layer's policy
-
-Groups = str | nn.Module | Iterable[str | nn.Module] | None
-
-
-def group_rules(model: nn.Module) -> GroupRules:
-    """The regex rules ``layer_groups`` uses for this model (see ``GROUP_RULES``).
-
-    >>> import torchvision
-    >>> group_rules(torchvision.models.resnet18(weights=None))[0]
-    ('stem', '^(?:conv1|bn1)\\\\b')
-    """
-    top = {name for name, _ in model.named_children()}
-    for arch, needed in _SIGNATURES.items():
-        if needed <= top:
-            return GROUP_RULES[arch]
-    return GROUP_RULES["fallback"]
-
-
-def _classify(name: str, rules: GroupRules) -> str | None:
-    for template, pattern in rules:
-        match = re.match(pattern, name)
-        if match:
-            return template.format(*match.groups())
-    return None
-
-
-def group_parameters(model: nn.Module, rules: GroupRules | None = None,
-                     ) -> dict[str, list[tuple[str, nn.Parameter]]]:
-    """Every named parameter, sorted into layer groups ordered from input to output.
-
-    >>> import torchvision
-    >>> groups = group_parameters(torchvision.models.resnet18(weights=None))
-    >>> [name for name, _ in groups["head"]]
-    ['fc.weight', 'fc.bias']
-    """
-    rules = rules or group_rules(model)
-    groups: dict[str, list[tuple[str, nn.Parameter]]] = {}
-    for name, param in model.named_parameters():
-        group = _classify(name, rules)
-        if group is None:
-            raise ValueError(f"Parameter {name!r} matches none of the group rules {rules}. "
-                             "Pass rules=[(group_name, regex), ...] that cover every parameter.")
-        groups.setdefault(group, []).append((name, param))
-    return groups
-
-
-def layer_groups(model: nn.Module, rules: GroupRules | None = None) -> dict[str, list[str]]:
-    """Named layer groups, input to output: group name -> the shortest module/parameter names in it.
-
-    Args:
-        model: a torchvision ResNet, the course's LabResNet, timm's EfficientNet, a torchvision
-            ViT, or any model (then each top-level child is a group).
-        rules: your own ``[(group_name, regex), ...]``; by default ``group_rules(model)``.
-
-    Returns:
-        An ordered dict, for example ``{"stem": ["conv1", "bn1"], "layer1": ["layer1"], ...}``.
-
-    >>> import torchvision
-    >>> layer_groups(torchvision.models.resnet18(weights=None))["stem"]
-    ['conv1', 'bn1']
-    """
-    groups = group_parameters(model, rules)
-    group_of = {name: g for g, named in groups.items() for name, _ in named}
-    spans: dict[str, set[str]] = {}  # module name -> the groups its parameters fall into
-    for name, g in group_of.items():
-        parts = name.split(".")
-        for i in range(1, len(parts)):
-            spans.setdefault(".".join(parts[:i]), set()).add(g)
-    out: dict[str, list[str]] = {g: [] for g in groups}
-    for name, g in group_of.items():
-        parts = name.split(".")
-        prefixes = (".".join(parts[:i]) for i in range(1, len(parts)))
-        short = next((p for p in prefixes if spans[p] == {g}), name)
-        if short not in out[g]:
-            out[g].append(short)
-    return out
-
-
-def _targets(model: nn.Module, groups: Groups) -> tuple[list[nn.Parameter], list[_BatchNorm]]:
-    """Parameters and BatchNorm layers of the chosen groups (names or modules; None = all)."""
-    if groups is None:
-        groups = [model]
-    elif isinstance(groups, (str, nn.Module)):
-        groups = [groups]
-    rules = group_rules(model)
-    named = group_parameters(model, rules)
-    params: list[nn.Parameter] = []
-    bns: list[_BatchNorm] = []
-    for g in groups:
-        if isinstance(g, nn.Module):
-            params += list(g.parameters())
-            bns += [m for m in g.modules() if isinstance(m, _BatchNorm)]
-        elif g in named:
-            params += [p for _, p in named[g]]
-            bns += [m for n, m in model.named_modules()
-                    if isinstance(m, _BatchNorm) and _classify(n, rules) == g]
-        else:
-            raise KeyError(f"No layer group {g!r}; this model's groups are {list(named)}.")
-    return params, bns
+from .batchnorm import bn_policies, bn_policy, set_bn_policy
+from .layer_groups import Groups, classify, group_parameters, group_rules, layer_groups, select
 
 
 def _warn_if_all_frozen(model: nn.Module) -> None:
     if not any(p.requires_grad for p in model.parameters()):
         warnings.warn("Every parameter is frozen, so training cannot change the model. "
                       "HINT: unfreeze(model, 'head') or freeze_to(model, -1).", stacklevel=3)
-
-
-def set_bn_policy(model: nn.Module, policy: str, groups: Groups = None) -> None:
-    """Choose how BatchNorm layers behave in training, and record it on each layer.
-
-    * ``"train"``: affine weight/bias trainable, running statistics updated (PyTorch's default).
-    * ``"frozen"``: affine weight/bias frozen (``requires_grad=False``) and the layer kept in
-      eval mode, so its running statistics stay exactly as they are.
-    * ``"eval"``: the layer kept in eval mode (statistics fixed); affine parameters untouched.
-
-    ``model.train()`` puts every layer back in train mode; ``apply_bn_policy(model)`` (which
-    ``fit()`` calls after ``model.train()``) restores the recorded policy.
-
-    >>> import torchvision
-    >>> model = torchvision.models.resnet18(weights=None)
-    >>> set_bn_policy(model, "frozen", groups="layer1")
-    >>> model.train().layer1[0].bn1.training, apply_bn_policy(model), model.layer1[0].bn1.training
-    (True, None, False)
-    """
-    if policy not in BN_POLICIES:
-        raise ValueError(f"Unknown BatchNorm policy {policy!r}; choose one of {BN_POLICIES}.")
-    for bn in _targets(model, groups)[1]:
-        setattr(bn, _POLICY_ATTR, policy)
-        if policy != "eval":
-            for p in bn.parameters(recurse=False):
-                p.requires_grad_(policy == "train")
-        bn.train(model.training and policy == "train")
-
-
-def apply_bn_policy(model: nn.Module) -> None:
-    """Put each BatchNorm layer back in the mode its recorded policy asks for (no-op if none).
-
-    Call it right after ``model.train()``: ``model.train(); apply_bn_policy(model)``.
-    """
-    for m in model.modules():
-        policy = getattr(m, _POLICY_ATTR, None)
-        if policy is not None:
-            m.train(model.training and policy == "train")
-
-
-def bn_policies(model: nn.Module) -> dict[str, str]:
-    """Recorded BatchNorm policy per layer name (layers without one are left out)."""
-    return {n: getattr(m, _POLICY_ATTR) for n, m in model.named_modules()
-            if hasattr(m, _POLICY_ATTR)}
 
 
 def freeze(model: nn.Module, groups: Groups = None, train_bn: bool = True) -> None:
@@ -211,7 +44,7 @@ def freeze(model: nn.Module, groups: Groups = None, train_bn: bool = True) -> No
     >>> [model.get_parameter(n).requires_grad for n in ["conv1.weight", "bn1.weight", "fc.weight"]]
     [False, False, True]
     """
-    params, bns = _targets(model, groups)
+    params, bns = select(model, groups)
     for p in params:
         p.requires_grad_(False)
     set_bn_policy(model, "train" if train_bn else "frozen", groups=bns)
@@ -220,7 +53,7 @@ def freeze(model: nn.Module, groups: Groups = None, train_bn: bool = True) -> No
 
 def unfreeze(model: nn.Module, groups: Groups = None) -> None:
     """Make the chosen groups trainable again, BatchNorm included (policy ``"train"``)."""
-    params, bns = _targets(model, groups)
+    params, bns = select(model, groups)
     for p in params:
         p.requires_grad_(True)
     set_bn_policy(model, "train", groups=bns)
@@ -265,7 +98,8 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     """Put a new, freshly initialised classifier for ``num_classes`` on the model (in place).
 
     Works like timm's ``reset_classifier``: timm models (``classifier``), torchvision ResNet and
-    the course's LabResNet (``fc``), torchvision ViT (``heads.head``), and models whose
+    the course's LabResNet (``fc``), torchvision ViT (``heads.head``), Hugging Face sequence
+    classifiers (``classifier``; ``num_labels`` and the config follow), and models whose
     ``classifier`` is a Linear or a Sequential ending in one.
 
     Returns:
@@ -294,6 +128,8 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
             model.set_submodule(path, head)
             if isinstance(getattr(model, "num_classes", None), int):
                 model.num_classes = num_classes
+            if isinstance(getattr(model, "num_labels", None), int):  # Hugging Face
+                model.num_labels = model.config.num_labels = num_classes
             return head
     raise ValueError(f"replace_head does not know where {type(model).__name__}'s classifier is "
                      "(looked for fc, heads.head, classifier, head). Replace it yourself, e.g. "
@@ -343,8 +179,8 @@ def trainable_summary(model: nn.Module, optimizer: object | None = None) -> Trai
     for group, named in group_parameters(model, rules).items():
         total = sum(p.numel() for _, p in named)
         trainable = sum(p.numel() for _, p in named if p.requires_grad)
-        policies = {getattr(m, _POLICY_ATTR, "train") for n, m in model.named_modules()
-                    if isinstance(m, _BatchNorm) and _classify(n, rules) == group}
+        policies = {bn_policy(m) for n, m in model.named_modules()
+                    if isinstance(m, _BatchNorm) and classify(n, rules) == group}
         row = {"group": group, "params": f"{total:,}", "trainable": f"{trainable:,}",
                "bn": "/".join(sorted(policies)) or "-"}
         if optimizer is not None:

@@ -43,7 +43,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from .callbacks import BestWeights, Callback
+from .batches import forward, to_device
+from .callbacks import EVENTS, BestWeights, Callback
+from .clipping import ClipGradNorm
 from .checkpoint import load_checkpoint
 from .device import get_device
 from .distributed import (
@@ -62,7 +64,7 @@ from .history import History
 from .param_groups import audit_optimizer, param_groups
 from .plots import LivePlot, ProgressBar
 from .precision import amp_dtype
-from .surgery import apply_bn_policy
+from .batchnorm import apply_bn_policy
 
 
 class NonFiniteLoss(RuntimeError):
@@ -131,12 +133,14 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         callbacks: Iterable[Callback] = (), device: str | torch.device | None = None,
         amp: str | bool = "auto", channels_last: bool | str = "auto", monitor: str = "val_loss",
         restore_best: bool = True, live_plot: bool = True, progress: bool = True,
-        resume_from: str | os.PathLike | None = None, compile_model: bool = False) -> History:
+        resume_from: str | os.PathLike | None = None, compile_model: bool = False,
+        clip_grad_norm: float | None = None) -> History:
     """Train ``model`` for ``epochs`` epochs; returns the :class:`History`.
 
     Args:
         model: the model (moved to ``device``).
-        train_loader: yields ``(x, y)`` batches (a ``TensorLoader`` or a ``DataLoader``).
+        train_loader: yields ``(x, y)`` batches (a ``TensorLoader`` or a ``DataLoader``), or
+            ``(inputs, y)`` with ``inputs`` a tokenizer's dict of tensors (see ``batches.py``).
         epochs: total epochs (when resuming, training continues up to this number).
         lr, weight_decay: for the default optimizer, AdamW over ``param_groups(model)``
             (trainable parameters only; no weight decay on 1-D tensors).
@@ -158,6 +162,8 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         compile_model: run the training forward pass through ``torch.compile`` (validation
             stays eager). Compiling takes a while: ``course_utils.bench --compile`` says when it
             pays (on the course's CPU: not within a notebook).
+        clip_grad_norm: clip the gradients' total norm to this value before every step (a
+            ``ClipGradNorm`` callback; ``history.grad_norms`` keeps the norms before clipping).
 
     Under ``torchrun --nproc_per_node=N`` the same call trains on N processes: each computes
     its share of every batch (``batch_size`` is the global batch), gradients are averaged, the
@@ -169,7 +175,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
     """
     s = _setup(model, train_loader, epochs, lr, weight_decay, optimizer, scheduler, val_loader,
                loss_fn, callbacks, device, amp, channels_last, monitor, restore_best, live_plot,
-               progress, compile_model)
+               progress, compile_model, clip_grad_norm=clip_grad_norm)
     s.history.monitor = monitor
     if resume_from is not None:
         _resume(s, resume_from)  # weights, optimizer, scheduler, freeze state, RNG, history
@@ -182,10 +188,10 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
             apply_bn_policy(model)  # model.train() woke frozen BatchNorm layers: back to eval
             start, seen = time.perf_counter(), 0
             loss_sum = correct = torch.zeros((), device=s.device)  # summed on the device
-            for x, y in s.train_loader:  # under torchrun: this process's share of each batch
-                x, y = x.to(s.device, non_blocking=True), y.to(s.device, non_blocking=True)
+            for batch in s.train_loader:  # under torchrun: this process's share of each batch
+                inputs, y = to_device(batch, s.device)  # a tensor, or a tokenizer's dict
                 with s.autocast():
-                    out = s.net(x)  # the model (or its DDP / compiled wrapper)
+                    out = forward(s.net, inputs)  # logits of the model (or its DDP wrapper)
                     s.head_checked = s.head_checked or check_head_fits_labels(
                         out, getattr(s.train_loader, "labels", y))  # once, on the first batch
                     loss = s.loss_fn(out, y)
@@ -193,6 +199,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
                 s.emit("on_loss")  # a callback may add a penalty to s.loss (L2SP)
                 s.optimizer.zero_grad(set_to_none=True)
                 s.loss.backward()
+                s.emit("on_before_step")  # the gradients are ready: clip them (ClipGradNorm)
                 s.optimizer.step()
                 s.history.record_lrs(s.optimizer)  # the LRs this step used
                 if s.scheduler is not None:
@@ -218,9 +225,9 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
     except NonFiniteLoss as err:
         s.failed, s.stop_reason = True, str(err)
         warnings.warn(f"Training stopped: {err}. HINT: lower the learning rate, add warm-up or "
-                      "gradient clipping. The best weights are restored; the optimizer's state "
-                      "may hold NaN: build a new optimizer before training on.", RuntimeWarning,
-                      stacklevel=2)
+                      "gradient clipping (fit(..., clip_grad_norm=1.0)). The best weights are "
+                      "restored; the optimizer's state may hold NaN: build a new optimizer before "
+                      "training on.", RuntimeWarning, stacklevel=2)
     s.history.stop_reason = s.stop_reason
     if s.stop_reason != "completed" and is_main_process():
         print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")
@@ -231,7 +238,8 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
 def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, weight_decay: float,
            optimizer: Any, scheduler: Any, val_loader: Any, loss_fn: Any, callbacks: Iterable,
            device: Any, amp: Any, channels_last: Any, monitor: str, restore_best: bool,
-           live_plot: bool, progress: bool, compile_model: bool) -> FitState:
+           live_plot: bool, progress: bool, compile_model: bool, *,
+           clip_grad_norm: float | None = None) -> FitState:
     """Resolve fit's defaults: device, memory layout, optimizer, scheduler, callbacks, torchrun."""
     device = torch.device(device or getattr(train_loader, "device", None) or get_device(False))
     device = process_device(device)  # under torchrun: this process's own GPU
@@ -255,6 +263,11 @@ def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, wei
     if scheduler is not None and not hasattr(scheduler, "step"):  # a factory
         scheduler = scheduler(optimizer, epochs * len(train_loader))
     cbs = [*callbacks, BestWeights(monitor, restore=restore_best)]
+    if clip_grad_norm is not None:
+        if any(isinstance(cb, ClipGradNorm) for cb in cbs):
+            raise ValueError("clip_grad_norm= and a ClipGradNorm callback would clip twice. "
+                             "HINT: give one of them.")
+        cbs.append(ClipGradNorm(clip_grad_norm))  # checks the value, records history.grad_norms
     cbs += [LivePlot()] if live_plot and is_main_process() else []
     cbs += [ProgressBar()] if progress and is_main_process() else []
     net = torch.compile(model) if compile_model else model
@@ -297,10 +310,10 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None
     model.eval()
     loss_sum = correct = torch.zeros((), device=device)
     seen = 0
-    for x, y in loader:
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+    for batch in loader:
+        inputs, y = to_device(batch, device)  # a tensor, or a tokenizer's dict (batches.py)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-            out = model(x)
+            out = forward(model, inputs)
             loss_sum = loss_sum + loss_fn(out, y).float() * len(y)
         correct = correct + (out.argmax(dim=1) == y).sum()
         seen += len(y)
@@ -310,5 +323,9 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None
 
 
 def show_training_loop() -> None:
-    """Print the source of :func:`fit`, the course's whole training loop (as fastai does)."""
+    """Print the source of :func:`fit`, the course's whole training loop, then its events in
+    the order they fire (fastai's ``Learner.show_training_loop`` does the same)."""
     print(inspect.getsource(fit))
+    print("Events, in order (a Callback overrides the ones it needs):")
+    for event, when in EVENTS.items():
+        print(f"  {event:<16} {when}")

@@ -29,6 +29,7 @@ from course_utils import (Callback, CheckpointError, DataError, EarlyStopping, Q
                           warmup_cosine)
 from course_utils import data as data_module
 from course_utils.quiz import TextQuiz, answer, shuffled_order
+from course_utils.quiz.results import student_file
 from tiny_models import QUIET
 from tiny_models import TinyNet as _TinyNet
 
@@ -400,7 +401,7 @@ def test_an_unknown_answer_option_is_refused_and_nothing_is_saved(results, capsy
     with pytest.raises(ValueError) as err:
         grade(question, 7)
     actionable(str(err.value), "7 is not an option")
-    assert not (results / "ada.json").exists()
+    assert not student_file("ada", results).exists()
 
 
 def test_an_unknown_question_id_suggests_the_closest(results):
@@ -417,14 +418,14 @@ def right_answer(question) -> str:
 
 def test_a_corrupt_results_file_is_kept_aside_and_the_new_attempt_saved(results):
     results.mkdir()
-    damaged = results / "ada.json"
+    damaged = student_file("ada", results)
     damaged.write_text('{"student": "ada", "attempts": [{"chapter": "01", "quest')  # cut short
     quiz = show_quiz("01", mode="widget", student="ada")
     first = quiz.questions[0]
     first.choices.value = first.question.correct[0]
     first.check_button.click()
     assert "Correct!" in first.feedback.value
-    kept = list(results.glob("ada.corrupt-*.json"))
+    kept = list(results.glob(f"{damaged.stem}.corrupt-*.json"))
     assert len(kept) == 1 and kept[0].read_text().endswith('"quest')  # old bytes untouched
     saved = json.loads(damaged.read_text())
     assert [a["question"] for a in saved["attempts"]] == [first.question.id]
@@ -442,7 +443,8 @@ def _notebook(folder: str, start, n: int, offset: int) -> None:
 
 def test_two_notebooks_writing_the_same_results_file_lose_no_attempt(results):
     results.mkdir()
-    (results / "ada.json.lock").write_text("")  # a lock file left by a crashed kernel
+    path = student_file("ada", results)
+    path.with_name(path.name + ".lock").write_text("")  # a lock file left by a crashed kernel
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     start = ctx.Barrier(2)
     procs = [ctx.Process(target=_notebook, args=(str(results), start, 15, k)) for k in (0, 7)]
@@ -451,7 +453,7 @@ def test_two_notebooks_writing_the_same_results_file_lose_no_attempt(results):
     for p in procs:
         p.join(90)
     assert [p.exitcode for p in procs] == [0, 0]
-    attempts = json.loads((results / "ada.json").read_text())["attempts"]
+    attempts = json.loads(path.read_text())["attempts"]
     assert len(attempts) == 30 and all(a["correct"] for a in attempts)
 
 

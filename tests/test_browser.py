@@ -2,11 +2,17 @@
 
 One test starts JupyterLab on a free localhost port, opens ``tests/e2e/e2e_demo.ipynb`` in
 Debian's Chromium (driven by playwright; no browser download), runs a short training cell and
-watches the live plot redraw in place, then runs the quiz cell, picks answers, presses Check
-and reads the feedback. Screenshots go to ``test-artifacts/browser/``.
+watches the live plot redraw in place, then runs the quiz cell, answers one question with the
+mouse and one with the keyboard only (Tab, Space, Enter), reads the feedback, and re-runs the
+cell to see the answers restored. A second test audits the answered quiz with axe-core in the
+light and the dark theme (no serious or critical violation: labels, names, ARIA) and measures
+the contrast of both verdicts against the theme's background (at least 4.5:1).
+Screenshots go to ``test-artifacts/browser/``.
 
 Skipped, with the reason, when ``/usr/bin/chromium`` or the ``playwright`` package is missing:
     apt-get install -y chromium && pip install playwright==1.57.0   (never `playwright install`)
+The audit also needs axe-core from npm (pinned in tests/e2e/package-lock.json):
+    npm ci --prefix tests/e2e
 
 It cannot hang: every browser call has a timeout, the server must answer within a deadline,
 a watchdog kills everything after ``HARD_LIMIT_S``, and the server and its kernel are stopped
@@ -32,6 +38,9 @@ from pathlib import Path
 import pytest
 
 from course_utils.quiz import load_bank, shuffled_order
+from course_utils.quiz.identity import order_seed
+from course_utils.quiz.results import student_file
+from course_utils.quiz.widget import plain_label
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "tests" / "e2e" / "e2e_demo.ipynb"
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
+AXE = REPO / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
@@ -117,7 +127,7 @@ class Lab:
              f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
              f"--LabApp.user_settings_dir={root / 'user-settings'}",
              f"--LabApp.workspaces_dir={root / 'workspaces'}",
-             "--LabApp.extension_manager=readonly"]
+             "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True"]
             + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
             cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -273,28 +283,140 @@ def student_session(tab, lab: Lab) -> None:
     assert images.count() == 1 and most_images == 1  # one plot, never a second one below
     assert len(drawn) >= 2, "the live plot never redrew while training"
 
-    # --- the quiz: a right answer, then a wrong one, each with its feedback ---
+    # --- the quiz: each radio is labelled by its option's text, in this student's order ---
     bank = load_bank("01")
     quiz = run_cell(tab, 1)
     questions = quiz.locator(".widget-radio-box")
     questions.first.wait_for()
     assert questions.count() == len(bank)
-    for n, (question, want_correct) in enumerate(zip(bank.questions[:2], (True, False))):
-        order = shuffled_order(question, 0)  # show_quiz("01") shuffles with seed 0
-        index = question.correct[0] if want_correct else next(
-            i for i in order if i not in question.correct)
-        letter = "ABCDEF"[order.index(index)]
-        questions.nth(n).locator("label", has_text=letter).first.click()
-        quiz.locator("button.jupyter-button", has_text="Check").nth(n).click()
-        verdict = "Correct!" if want_correct else "Not quite."
-        feedback = quiz.get_by_text(verdict)
-        feedback.first.wait_for()
-        explanation = question.options[index].explanation[:40]
-        tab.get_by_text(explanation).first.wait_for()
+    first, second = bank.questions[:2]
+    labels = [t.strip() for t in questions.nth(0).locator("label").all_inner_texts()]
+    assert labels == [plain_label(first.options[i].text)
+                      for i in shuffled_order(first, order_seed(STUDENT))]
+
+    # --- a right answer with the mouse ---
+    questions.nth(0).get_by_label(plain_label(first.options[first.correct[0]].text),
+                                  exact=True).check()
+    check_buttons = quiz.locator("button.jupyter-button", has_text="Check")
+    check_buttons.nth(0).click()
+    quiz.get_by_text("Correct!").first.wait_for()
+
+    # --- a wrong answer with the keyboard only: Tab to the option, Space, Tab to Check, Enter ---
+    wrong = next(i for i in range(len(second.options)) if i not in second.correct)
+    text = plain_label(second.options[wrong].text)
+    tab_to(tab, "el => el.type === 'radio' && el.parentElement.textContent.trim() === arg", text)
+    tab.keyboard.press("Space")
+    assert questions.nth(1).get_by_label(text, exact=True).is_checked()
+    tab_to(tab, "el => el.title === arg", "Check your answer to question 2")
+    tab.keyboard.press("Enter")
+    quiz.get_by_text("Not quite.").first.wait_for()
+    tab.get_by_text(second.options[wrong].explanation[:40]).first.wait_for()
     shot(tab, "03-quiz-checked")
     text = quiz.locator(".jp-OutputArea").inner_text()
     assert "Score: 1/" in text and "(2 of" in text, text[-500:]
 
-    # --- nothing lost: both attempts are in the student's results file ---
-    saved = json.loads((lab.results / f"{STUDENT}.json").read_text())
+    # --- nothing lost: both attempts are in the student's results file, as option texts ---
+    saved = json.loads(student_file(STUDENT, lab.results).read_text())
     assert [a["correct"] for a in saved["attempts"]] == [True, False]
+    assert saved["attempts"][1]["chosen"] == [second.options[wrong].text]
+
+    # --- re-running the cell restores both answers and the score ---
+    quiz = run_cell(tab, 1)
+    quiz.get_by_text("Restored 2 answered question(s)").first.wait_for()
+    text = quiz.locator(".jp-OutputArea").inner_text()
+    assert "Score: 1/" in text and "(2 of" in text, text[-500:]
+    shot(tab, "04-quiz-restored")
+
+
+def tab_to(tab, predicate: str, arg: str, presses: int = 60) -> None:
+    """Press Tab until ``predicate(document.activeElement, arg)`` holds (keyboard only)."""
+    for _ in range(presses):
+        tab.keyboard.press("Tab")
+        if tab.evaluate(f"arg => ({predicate})(document.activeElement, arg)", arg):
+            return
+    raise AssertionError(f"Tab never reached the element ({predicate!r}, {arg!r})")
+
+
+def serious_violations(tab, element) -> list[str]:
+    """Run axe-core on ``element``; one line per serious or critical violation.
+
+    Inside JupyterLab's scrolled, clipped panels axe reports its colour-contrast rule as
+    "inapplicable", so :func:`contrast_of` measures the verdicts' contrast itself.
+    """
+    found = tab.evaluate("""async (el) => {
+        const result = await axe.run(el, {resultTypes: ["violations"]});
+        return result.violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => `${v.id} (${v.impact}): ${v.help}; ` + v.nodes.slice(0, 3)
+                 .map(n => n.target.join(" ") + " " + n.failureSummary).join(" | "));
+    }""", element)
+    return list(found)
+
+
+def contrast_of(tab, selector: str) -> float:
+    """WCAG contrast of the first ``selector`` element's text against its painted background."""
+    fg, bg = tab.evaluate("""sel => {
+        const el = document.querySelector(sel);
+        let node = el, bg = "rgba(0, 0, 0, 0)";
+        while (node && (bg === "rgba(0, 0, 0, 0)" || bg === "transparent")) {
+            bg = getComputedStyle(node).backgroundColor;
+            node = node.parentElement;
+        }
+        return [getComputedStyle(el).color, bg];
+    }""", selector)
+
+    def luminance(css: str) -> float:
+        r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css)[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def set_theme(tab, name: str, light: bool) -> None:
+    tab.evaluate("name => window.jupyterapp.commands.execute('apputils:change-theme', "
+                 "{theme: name})", name)
+    tab.wait_for_function("light => document.body.dataset.jpThemeLight === String(light)",
+                          arg=light)
+    tab.wait_for_timeout(1500)  # the theme's CSS variables settle
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason=f"the accessibility audit needs axe-core at {AXE}: "
+                    "run `npm ci --prefix tests/e2e` (the version is pinned in package-lock.json)")
+def test_quiz_passes_an_accessibility_audit_in_light_and_dark_themes(lab, page):
+    try:
+        audit_session(page, lab)
+    except BaseException:
+        shot(page, "audit-failure")
+        print("--- jupyter log ---\n" + lab.log_tail())
+        raise
+
+
+def audit_session(tab, lab: Lab) -> None:
+    """Answer two questions (one right, one wrong) so feedback shows, then audit both themes."""
+    open_notebook(tab, lab)
+    bank = load_bank("01")
+    quiz = run_cell(tab, 1)
+    questions = quiz.locator(".widget-radio-box")
+    questions.first.wait_for()
+    for n, question in enumerate(bank.questions[:2]):
+        index = question.correct[0] if n == 0 else next(
+            i for i in range(len(question.options)) if i not in question.correct)
+        questions.nth(n).get_by_label(plain_label(question.options[index].text),
+                                      exact=True).check()
+        quiz.locator("button.jupyter-button", has_text="Check").nth(n).click()
+    quiz.get_by_text("Not quite.").first.wait_for()
+    tab.add_script_tag(path=str(AXE))
+    output = quiz.locator(".jp-OutputArea").element_handle()
+    problems = {}
+    for name, light in (("JupyterLab Light", True), ("JupyterLab Dark", False)):
+        set_theme(tab, name, light)
+        shot(tab, f"05-audit-{'light' if light else 'dark'}")
+        ratios = {kind: contrast_of(tab, f".course-quiz .quiz-{kind}")
+                  for kind in ("correct", "wrong")}
+        print(name, "verdict contrast", ratios)
+        problems[name] = serious_violations(tab, output) + [
+            f"{kind} verdict contrast {ratio:.2f} < 4.5" for kind, ratio in ratios.items()
+            if ratio < 4.5]
+    assert problems == {"JupyterLab Light": [], "JupyterLab Dark": []}, problems

@@ -46,7 +46,8 @@ def test_events_fire_in_order():
     seed_everything(0)
     rec = Recorder()
     fit(TinyNet(), train_loader(n=32), epochs=2, callbacks=[rec], **QUIET)
-    epoch = ["on_epoch_start"] + ["on_loss", "on_batch_end"] * 2 + ["on_epoch_end"]
+    epoch = ["on_epoch_start"] + ["on_loss", "on_before_step", "on_batch_end"] * 2 + [
+        "on_epoch_end"]
     assert rec.events == ["on_fit_start", *epoch, *epoch, "on_fit_end"]
 
 
@@ -185,3 +186,18 @@ def test_l2sp_keeps_the_backbone_closer_to_its_start():
         return drift.drift["stem"][-1]
 
     assert drift_with([L2SP(alpha=10.0)]) < 0.7 * drift_with([])
+
+
+
+def test_a_misspelled_event_is_an_error_when_the_class_is_defined():
+    with pytest.raises(TypeError, match="on_epoch_ends is not a fit\\(\\) event.*on_epoch_end"):
+        class Typo(Callback):
+            def on_epoch_ends(self, state):
+                pass
+
+    class Fine(Callback):  # events and other helper methods are fine
+        def on_epoch_end(self, state):
+            pass
+
+        def helper(self):
+            pass

@@ -11,7 +11,8 @@ from torch import nn
 from course_utils import (CheckpointError, EarlyStopping, GradualUnfreeze, SaveCheckpoint,
                           TensorLoader, fit, load_checkpoint, save_checkpoint, seed_everything)
 from course_utils.schedules import warmup_cosine
-from course_utils.surgery import freeze_to, set_bn_policy
+from course_utils.batchnorm import set_bn_policy
+from course_utils.surgery import freeze_to
 from tiny_models import QUIET
 from tiny_models import TinyNet as _TinyNet
 
@@ -99,8 +100,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     before = path.read_bytes()
 
     def broken_save(obj, f):
-        with open(f, "wb") as fh:
-            fh.write(b"half a file")
+        f.write(b"half a file")
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", broken_save)

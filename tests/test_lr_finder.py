@@ -9,7 +9,8 @@ from course_utils.lab_net import LabResNet
 from course_utils.loaders import TensorLoader
 from course_utils.lr_finder import RULES, lr_find, suggest_lr
 from course_utils.param_groups import param_groups
-from course_utils.surgery import apply_bn_policy, bn_policies, freeze_to
+from course_utils.batchnorm import apply_bn_policy, bn_policies
+from course_utils.surgery import freeze_to
 
 
 def lab_net():

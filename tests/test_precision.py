@@ -62,3 +62,9 @@ def test_the_real_probe_measures_both_formats():
     rates = probe_cpu_bf16(steps=2, batch=8)
     assert set(rates) == {"fp32", "bf16"}
     assert all(rate > 0 for rate in rates.values())
+
+
+@pytest.mark.parametrize("context", [torch.no_grad, torch.inference_mode])
+def test_the_probe_works_inside_no_grad_as_evaluate_calls_it(fresh_probe, context):
+    with context():
+        assert amp_dtype("auto", CPU) in (None, torch.bfloat16)

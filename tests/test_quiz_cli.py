@@ -10,7 +10,7 @@ import yaml
 
 from course_utils.quiz.__main__ import main
 from course_utils.quiz.lint import lint
-from course_utils.quiz.results import record_attempts
+from course_utils.quiz.results import record_attempts, student_file
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "quizzes"
@@ -36,6 +36,7 @@ def test_real_quiz_banks_pass_lint():
     proc = run_cli("lint", "quizzes/")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "OK" in proc.stdout
+    assert proc.stdout.count("key strictly longest in") == 7  # the share, bank by bank
 
 
 def test_lint_bad_folder_exits_nonzero_one_line_per_problem(capsys):
@@ -110,24 +111,62 @@ def test_lint_missing_path(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().out
 
 
+def demo_attempt(question, index, correct):
+    option = yaml.safe_load(GOOD.read_text())
+    q = next(q for q in option["questions"] if q["id"] == question)
+    return {"chapter": "08", "question": question, "chosen": [q["options"][index]["text"]],
+            "correct": correct}
+
+
 def test_report_writes_csv(tmp_path, capsys):
     results = tmp_path / "results"
-    record_attempts([{"chapter": "08", "question": "demo-count", "selected": [0],
-                      "correct": False},
-                     {"chapter": "08", "question": "demo-count", "selected": [1],
-                      "correct": True}], "ada", results)
-    record_attempts([{"chapter": "08", "question": "demo-lr", "selected": [2],
-                      "correct": True}], "bob", results)
+    record_attempts([demo_attempt("demo-count", 0, False), demo_attempt("demo-count", 1, True)],
+                    "ada", results)
+    record_attempts([demo_attempt("demo-lr", 1, True)], "bob", results)  # stored flag is a lie
     (results / "mangled.json").write_text("{")
     out = tmp_path / "grades.csv"
-    assert main(["report", str(results), "--csv", str(out)]) == 0
+    assert main(["report", str(results), "--csv", str(out), "--banks", str(GOOD.parent)]) == 0
     assert "mangled.json: skipped" in capsys.readouterr().err
     rows = list(csv.DictReader(out.open()))
     assert rows == [
         {"student": "ada", "chapter": "08", "question": "demo-count", "attempts": "2",
          "correct": "1", "score": "0.0"},
         {"student": "bob", "chapter": "08", "question": "demo-lr", "attempts": "1",
-         "correct": "1", "score": "1.0"}]
+         "correct": "0", "score": "0.0"}]
+
+
+def test_report_refuses_to_overwrite_a_results_file(tmp_path, capsys):
+    path = record_attempts([demo_attempt("demo-count", 1, True)], "ada", tmp_path)
+    before = path.read_bytes()
+    code = main(["report", str(tmp_path), "--csv", str(path), "--banks", str(GOOD.parent)])
+    assert code == 1 and "refusing" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_report_flags_a_forged_student_field(tmp_path, capsys):
+    record_attempts([demo_attempt("demo-count", 1, True)], "alice", tmp_path / "r")
+    student_file("mallory", tmp_path / "r").write_text(
+        '{"student": "alice", "attempts": [{"chapter": "08", "question": "demo-lr", '
+        '"chosen": ["1e-4"], "correct": true}]}')
+    out = tmp_path / "grades.csv"
+    assert main(["report", str(tmp_path / "r"), "--csv", str(out), "--banks",
+                 str(GOOD.parent)]) == 0
+    assert "mismatch" in capsys.readouterr().err
+    assert [r["question"] for r in csv.DictReader(out.open())] == ["demo-count"]
+
+
+def test_lint_length_cue_fails_above_the_threshold_and_is_configurable(tmp_path, capsys):
+    data = bank_data()
+    for q in data["questions"]:  # make every key the longest option
+        for o in q["options"]:
+            if o["correct"]:
+                o["text"] += " (this is the long and careful option)"
+    path = write(tmp_path, data)
+    assert main(["lint", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "key is strictly the longest option in 4 of 4 questions (100%" in out
+    assert "key strictly longest in 4/4" in out
+    assert main(["lint", str(path), "--max-longest-share", "1.0"]) == 0
 
 
 def test_report_missing_folder_exits_nonzero(tmp_path, capsys):

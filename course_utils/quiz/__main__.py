@@ -1,7 +1,7 @@
 """Instructor and terminal commands for the quizzes.
 
-    python -m course_utils.quiz lint quizzes/                    # check every bank
-    python -m course_utils.quiz report results/ --csv grades.csv # gather students' results
+    python -m course_utils.quiz lint quizzes/ [--max-longest-share 0.35]  # check every bank
+    python -m course_utils.quiz report results/ --csv grades.csv [--banks quizzes/]
     python -m course_utils.quiz take 03 [--student NAME]         # answer a quiz in a terminal
 
 Each command exits 0 on success and 1 with one clear line per problem otherwise.
@@ -12,18 +12,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from .bank import QuizFormatError
-from .lint import lint
-from .results import gather_results, write_report
+from .bank import QuizFormatError, quiz_dir
+from .lint import MAX_LONGEST_SHARE, lint
+from .report import ReportError, check_destination, gather_results, load_banks, write_report
 from .text import text_quiz
 
 
 def _lint(args: argparse.Namespace) -> int:
-    report = lint(args.paths)
+    report = lint(args.paths, max_longest_share=args.max_longest_share)
     for problem in report.problems:
         print(f"error: {problem}")
     for warning in report.warnings:
         print(f"warning: {warning}")
+    for line in report.length_lines():
+        print(line)
     print(report.summary())
     return 0 if report.ok else 1
 
@@ -33,15 +35,26 @@ def _report(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder of results files.", file=sys.stderr)
         return 1
-    rows, skipped = gather_results(folder)
-    for message in skipped:
+    try:
+        check_destination(Path(args.csv), folder)
+        banks = load_banks(args.banks or quiz_dir())
+    except (ReportError, QuizFormatError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    rows, flags = gather_results(folder, banks)
+    for message in flags:
         print(f"warning: {message}", file=sys.stderr)
     if not rows:
         print(f"error: no usable results files (*.json) in {folder}.", file=sys.stderr)
         return 1
-    out = write_report(rows, args.csv)
+    try:
+        out = write_report(rows, args.csv, results_dir=folder)
+    except (ReportError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     students = len({r["student"] for r in rows})
-    print(f"quiz report: {len(rows)} rows from {students} student(s) written to {out}")
+    print(f"quiz report: {len(rows)} rows from {students} student(s) written to {out}"
+          f"{f'; {len(flags)} warning(s) above' if flags else ''}")
     return 0
 
 
@@ -66,15 +79,21 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("lint", help="check bank files or folders")
     p.add_argument("paths", nargs="+", help="bank files or folders such as quizzes/")
+    p.add_argument("--max-longest-share", type=float, default=MAX_LONGEST_SHARE,
+                   help="fail a bank whose key is strictly the longest option in more than "
+                        f"this share of its questions (default {MAX_LONGEST_SHARE})")
     p.set_defaults(func=_lint)
     p = sub.add_parser("report", help="gather students' results files into one CSV")
     p.add_argument("results_dir", help="folder with one <student>.json per student")
-    p.add_argument("--csv", required=True, help="CSV file to write")
+    p.add_argument("--csv", required=True, help="CSV file to write (never a .json file)")
+    p.add_argument("--banks", default=None, help="folder of the banks to grade against "
+                                                  "(default: the course's quizzes/)")
     p.set_defaults(func=_report)
     p = sub.add_parser("take", help="answer a chapter's quiz in the terminal")
     p.add_argument("chapter", help="chapter number, e.g. 03")
     p.add_argument("--student", default=None, help="your name or id (asked otherwise)")
-    p.add_argument("--seed", default=0, help="option shuffle seed (default 0)")
+    p.add_argument("--seed", default=None, help="one option order for everyone (default: "
+                                                "an order of your own, from your name)")
     p.set_defaults(func=_take)
     args = parser.parse_args(argv)
     return args.func(args)

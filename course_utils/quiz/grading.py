@@ -1,7 +1,8 @@
 """Grading in pure Python: answers in, a result with score and feedback out.
 
 Option indices always refer to the order written in the bank file; the widget and the
-text quiz shuffle what students see, then translate back before grading.
+text quiz shuffle what students see (per student), then translate back before grading.
+Results files store the chosen options' *texts*, so they do not depend on any order.
 
 >>> from course_utils.quiz.bank import Option, Question
 >>> q = Question("q1", "easy", "2 + 2?", (Option("4", True, "Right."),
@@ -11,6 +12,7 @@ text quiz shuffle what students see, then translate back before grading.
 """
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 from collections.abc import Iterable
@@ -136,20 +138,44 @@ def grade_quiz(bank: Bank, answers: dict[str, int | Iterable[int]]) -> QuizResul
 
 
 def shuffled_order(question: Question, seed: int | str | None = 0) -> list[int]:
-    """Display order of the options: written indices shuffled by ``Random(f"{seed}-{id}")``.
+    """Display order of the options: written indices shuffled by a SHA-256 of seed and id.
 
-    ``seed=None`` keeps the written order.
+    The same seed and question always give the same order, on every machine and Python
+    version (unlike ``hash()``). The quizzes pass a per-student seed
+    (:func:`~course_utils.quiz.identity.order_seed`); ``seed=None`` keeps the written order.
 
     >>> from course_utils.quiz.bank import Option, Question
     >>> q = Question("q1", "easy", "?", (Option("a", True, "."), Option("b", False, ".")),
     ...              "h", "s", "c")
-    >>> sorted(shuffled_order(q, seed=1))
-    [0, 1]
+    >>> sorted(shuffled_order(q, seed=1)), shuffled_order(q, seed=None)
+    ([0, 1], [0, 1])
     """
     order = list(range(len(question.options)))
     if seed is not None:
-        random.Random(f"{seed}-{question.id}").shuffle(order)
+        digest = hashlib.sha256(f"{seed}\x00{question.id}".encode("utf-8")).digest()
+        random.Random(int.from_bytes(digest[:8], "big")).shuffle(order)
     return order
+
+
+def option_texts(question: Question, indices: Iterable[int]) -> list[str]:
+    """The texts of chosen options: what a results file stores (identity, not position)."""
+    return [question.options[i].text for i in indices]
+
+
+def indices_of(question: Question, texts: Iterable[str]) -> tuple[int, ...] | None:
+    """Written indices of options given by their texts; None if a text is not an option.
+
+    >>> from course_utils.quiz.bank import Option, Question
+    >>> q = Question("q1", "easy", "?", (Option("a", True, "."), Option("b", False, ".")),
+    ...              "h", "s", "c")
+    >>> indices_of(q, ["b"]), indices_of(q, ["z"])
+    ((1,), None)
+    """
+    by_text = {o.text: i for i, o in enumerate(question.options)}
+    try:
+        return tuple(sorted({by_text[t] for t in texts}))
+    except (KeyError, TypeError):
+        return None
 
 
 def letters_to_indices(question: Question, order: list[int], letters: str) -> tuple[int, ...]:

@@ -1,8 +1,9 @@
 """Instructor checks over whole banks: ``python -m course_utils.quiz lint quizzes/``.
 
 Beyond the schema (checked on load), lint looks at what only shows across questions or
-files: unique ids everywhere, the answer position balance, a spread of difficulties, enough
-questions, and wording that breaks once options are shuffled.
+files: unique ids everywhere, the answer position balance, no length cue (the key must not
+usually be the longest option), a spread of difficulties, enough questions, and wording that
+breaks once options are shuffled.
 
 >>> report = lint(["quizzes/"])  # doctest: +SKIP
 >>> report.ok  # doctest: +SKIP
@@ -16,10 +17,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bank import DIFFICULTIES, Bank, Problem, QuizFormatError, bank_files, load_bank
+from .bank import (DIFFICULTIES, Bank, Problem, Question, QuizFormatError, bank_files,
+                   load_bank)
 from .grading import LETTERS
 
 MAX_POSITION_SHARE = 0.40
+MAX_LONGEST_SHARE = 0.35  # key strictly the longest option in at most this share of a bank
+LONG_KEY_RATIO = 1.5      # warn when a key is this many times the longest distractor
 MIN_QUESTIONS_MAIN = 10  # chapters 01..06
 MIN_QUESTIONS_OTHER = 5  # the capstone and any extra chapter
 MAIN_CHAPTERS = {f"{n:02d}" for n in range(1, 7)}
@@ -34,10 +38,16 @@ class LintReport:
     banks: list[Bank] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    longest: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def length_lines(self) -> list[str]:
+        """One line per bank: how often the key is strictly the longest option."""
+        return [f"{name}: key strictly longest in {k}/{n} single-answer questions "
+                f"({k / n if n else 0:.0%})" for name, (k, n) in self.longest.items()]
 
     def summary(self) -> str:
         n = sum(len(b) for b in self.banks)
@@ -53,11 +63,30 @@ def _files(paths: list[str | os.PathLike]) -> list[Path]:
     return files
 
 
-def lint(paths: list[str | os.PathLike]) -> LintReport:
+def key_strictly_longest(question: Question) -> bool:
+    """True when a single-answer question's key is longer than every other option.
+
+    >>> from course_utils.quiz.bank import Option
+    >>> q = Question("q", "easy", "?", (Option("long key", True, "."), Option("no", False, ".")),
+    ...              "h", "s", "c")
+    >>> key_strictly_longest(q)
+    True
+    """
+    if len(question.correct) != 1:
+        return False
+    key = len(question.options[question.correct[0]].text)
+    return all(key > len(o.text) for o in question.options if not o.correct)
+
+
+def lint(paths: list[str | os.PathLike],
+         max_longest_share: float = MAX_LONGEST_SHARE) -> LintReport:
     """Check bank files (or folders of them) and return every problem and warning.
 
     Args:
         paths: files and/or folders; folders contribute their ``*.yaml`` files.
+        max_longest_share: a bank fails when its key is strictly the longest option in more
+            than this share of its single-answer questions (a student who always picks the
+            longest option should not pass).
 
     Returns:
         A :class:`LintReport`; ``report.ok`` is False when any problem was found.
@@ -94,6 +123,7 @@ def lint(paths: list[str | os.PathLike]) -> LintReport:
                                                  f"not start with '{bank.chapter}_'.",
                                            field="chapter"))
         _check_bank(bank, name, report)
+        _check_lengths(bank, name, report, max_longest_share)
     return report
 
 
@@ -133,3 +163,23 @@ def _check_bank(bank: Bank, name: str, report: LintReport) -> None:
                 report.warnings.append(Problem(name, "'... of the above' breaks when options "
                                                      "are shuffled; name the options instead.",
                                                f"'{q.id}'", f"options[{i}].text"))
+
+
+def _check_lengths(bank: Bank, name: str, report: LintReport, max_share: float) -> None:
+    single = [q for q in bank.questions if len(q.correct) == 1]
+    longest = [q for q in single if key_strictly_longest(q)]
+    report.longest[name] = (len(longest), len(single))
+    if single and len(longest) > max_share * len(single):
+        report.problems.append(Problem(
+            name, f"the key is strictly the longest option in {len(longest)} of {len(single)} "
+                  f"questions ({len(longest) / len(single):.0%}; at most {max_share:.0%}): a "
+                  "student who picks the longest option scores well without reading. HINT: "
+                  "trim the key or give distractors the same length and specificity, in "
+                  f"{', '.join(q.id for q in longest)}.", field="options"))
+    for q in longest:
+        key = len(q.options[q.correct[0]].text)
+        other = max(len(o.text) for o in q.options if not o.correct)
+        if key >= LONG_KEY_RATIO * max(other, 1):
+            report.warnings.append(Problem(name, f"the key is {key / max(other, 1):.1f}x as "
+                                                 "long as any other option.", f"'{q.id}'",
+                                           "options"))

@@ -1,22 +1,23 @@
-"""Quiz results: one JSON file per student, written safely, gathered into a CSV report.
+"""Quiz results: one JSON file per student, written safely, read back to restore a quiz.
 
 Every save reads the file, adds the new attempts and writes it back atomically (a temporary
 file in the same folder, then ``os.replace``) while holding a lock file, so a crash or a
 second open notebook loses nothing. A file that cannot be read is kept aside, never deleted.
+Files are readable by the instructor's group (0644). An attempt stores the *texts* of the
+chosen options, never a letter or a position: each student sees their own option order.
+``report.py`` turns a folder of these files into a CSV.
 
 >>> import tempfile
 >>> folder = tempfile.mkdtemp()
->>> path = record_attempts([{"chapter": "03", "question": "q1", "selected": [1],
+>>> path = record_attempts([{"chapter": "03", "question": "q1", "chosen": ["2"],
 ...                          "correct": True}], "ada", folder)
->>> len(load_results(path)["attempts"])
-1
+>>> path.name, len(load_results(path)["attempts"])
+('ada-fdee430d40.json', 1)
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
-import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,8 +27,11 @@ from filelock import FileLock  # a dependency of torch; locks on POSIX and Windo
 
 from ..files import write_json_atomic
 from ..paths import checkout_root, user_data_dir
+from .bank import Bank, Question
+from .grading import Result, grade, indices_of, normalize_selected
+from .identity import results_stem
 
-REPORT_COLUMNS = ("student", "chapter", "question", "attempts", "correct", "score")
+FILE_MODE = 0o644  # the student writes; the instructor's group may read
 
 
 class ResultsFileError(ValueError):
@@ -44,9 +48,14 @@ def default_results_dir() -> Path:
 
 
 def student_file(student: str, results_dir: str | os.PathLike | None = None) -> Path:
-    """The results file of a student: ``<results_dir>/<safe name>.json``."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", student.strip()).strip("._") or "student"
-    return Path(results_dir or default_results_dir()) / f"{name}.json"
+    """The results file of a student: ``<results_dir>/<slug>-<hash>.json``.
+
+    The hash makes names distinct that an ASCII slug would merge ("Zoë" and "Zoé").
+
+    >>> student_file("Zoë", "r").name
+    'zoe-2752b88686.json'
+    """
+    return Path(results_dir or default_results_dir()) / f"{results_stem(student)}.json"
 
 
 def now() -> str:
@@ -66,8 +75,8 @@ def load_results(path: str | os.PathLike) -> dict[str, Any]:
         raise ResultsFileError(f"{path} is not valid JSON ({err}).") from None
     ok = (isinstance(data, dict) and isinstance(data.get("student"), str)
           and isinstance(data.get("attempts"), list)
-          and all(isinstance(a, dict) and {"chapter", "question", "correct"} <= a.keys()
-                  for a in data["attempts"]))
+          and all(isinstance(a, dict) and {"chapter", "question"} <= a.keys()
+                  and ("chosen" in a or "selected" in a) for a in data["attempts"]))
     if not ok:
         raise ResultsFileError(f"{path} does not look like a quiz results file "
                                "(expected {\"student\": ..., \"attempts\": [...]}).")
@@ -89,8 +98,8 @@ def record_attempts(attempts: Iterable[dict[str, Any]], student: str,
     """Append attempts to a student's results file (read-merge-write under a lock).
 
     Args:
-        attempts: dicts with ``chapter``, ``question``, ``selected``, ``correct``
-            (``time`` is added when missing).
+        attempts: dicts with ``chapter``, ``question``, ``chosen`` (the chosen options'
+            texts) and ``correct`` (``time`` is added when missing).
         student: the student's name or id.
         results_dir: folder of results files (default :func:`default_results_dir`).
 
@@ -108,7 +117,7 @@ def record_attempts(attempts: Iterable[dict[str, Any]], student: str,
             except ResultsFileError as err:
                 set_aside(path, f"could not read your results file: {err}")
         data["attempts"].extend(new)
-        write_json_atomic(path, data)
+        write_json_atomic(path, data, mode=FILE_MODE)
     return path
 
 
@@ -131,43 +140,43 @@ def recall_student(results_dir: str | os.PathLike | None = None) -> str:
         return ""
 
 
-def gather_results(results_dir: str | os.PathLike) -> tuple[list[dict[str, Any]], list[str]]:
-    """Summarise every ``*.json`` results file of a folder, one row per student and question.
+def attempt_indices(question: Question, attempt: dict[str, Any]) -> tuple[int, ...] | None:
+    """The written indices an attempt chose, or None when they are not options (any more).
 
-    ``attempts`` counts the checks, ``correct`` says whether any attempt was right and
-    ``score`` is the first attempt's score (later attempts come after the solution was shown).
-
-    Returns:
-        ``(rows, skipped)``: report rows sorted by student, chapter, question, and one
-        message per file that was skipped.
+    ``chosen`` holds option texts; files from older versions hold ``selected`` indices.
     """
-    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    skipped = []
-    for path in sorted(Path(results_dir).glob("*.json")):
-        if ".corrupt-" in path.name:
-            skipped.append(f"{path}: skipped, a corrupt file kept aside earlier.")
-            continue
-        try:
-            data = load_results(path)
-        except (ResultsFileError, OSError) as err:
-            skipped.append(f"{path}: skipped, {err}")
-            continue
-        for a in data["attempts"]:
-            key = (data["student"], str(a["chapter"]), str(a["question"]))
-            row = rows.setdefault(key, dict(zip(REPORT_COLUMNS[:3], key), attempts=0,
-                                            correct=False, score=float(bool(a["correct"]))))
-            row["attempts"] += 1
-            row["correct"] = row["correct"] or bool(a["correct"])
-    return [rows[k] for k in sorted(rows)], skipped
+    if isinstance(attempt.get("chosen"), list):
+        return indices_of(question, attempt["chosen"]) or None
+    try:
+        return normalize_selected(question, attempt.get("selected"))
+    except (ValueError, TypeError):
+        return None
 
 
-def write_report(rows: list[dict[str, Any]], out: str | os.PathLike) -> Path:
-    """Write report rows to a CSV file with the columns of :data:`REPORT_COLUMNS`."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=REPORT_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "correct": int(row["correct"])})
-    return out
+def past_results(bank: Bank, student: str | None,
+                 results_dir: str | os.PathLike | None = None) -> dict[str, list[Result]]:
+    """A student's earlier attempts at a bank, graded again: question id -> results.
+
+    Used to restore a quiz after a re-run or a kernel restart. Attempts at questions or
+    options that are no longer in the bank are left out; a missing or unreadable file gives
+    ``{}`` (nothing is moved aside here).
+
+    >>> past_results(bank, "ada")  # doctest: +SKIP
+    {'freeze-loss-flat': [Result(...)]}
+    """
+    if not student or not student.strip():
+        return {}
+    try:
+        data = load_results(student_file(student, results_dir))
+    except (OSError, ResultsFileError):
+        return {}
+    ids = {q.id for q in bank.questions}
+    past: dict[str, list[Result]] = {}
+    for attempt in data["attempts"]:
+        qid = str(attempt["question"])
+        if str(attempt["chapter"]) != bank.chapter or qid not in ids:
+            continue
+        chosen = attempt_indices(bank[qid], attempt)
+        if chosen is not None:
+            past.setdefault(qid, []).append(grade(bank[qid], chosen))
+    return past

@@ -31,21 +31,23 @@ def widgets_available() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def show_quiz(chapter: str | int, seed: int | str | None = 0, student: str | None = None,
-              results_dir: str | os.PathLike | None = None,
-              mode: str = "auto") -> "QuizWidget | TextQuiz":
+def show_quiz(chapter: str | int, seed: int | str | None = None, student: str | None = None,
+              results_dir: str | os.PathLike | None = None, mode: str = "auto",
+              shuffle: bool = True) -> "QuizWidget | TextQuiz":
     """Show a chapter's quiz: the last cell of every notebook is ``show_quiz("03")``.
 
     Args:
         chapter: ``"03"``, ``3`` or a bank path.
-        seed: shuffles each question's options with ``Random(f"{seed}-{id}")``; None keeps
-            the written order.
+        seed: None (default) gives each student their own option order, seeded by a SHA-256
+            of their name and the question id (stable for them, different for others); a
+            value gives everyone the order of that seed.
         student: name or id for the results file (default ``$COURSE_STUDENT`` or the last one
             typed); the widget asks for it otherwise. Nothing is saved before a Check.
         results_dir: where ``<student>.json`` goes (default ``$COURSE_RESULTS_DIR`` or
             ``<repo>/results``).
         mode: ``"widget"``, ``"text"`` (prints; answer with :func:`answer`), or ``"auto"``:
             widgets inside a Jupyter kernel, text elsewhere.
+        shuffle: False shows the options in the order written in the bank.
 
     Returns:
         The :class:`QuizWidget` (displayed as a cell's last value) or a :class:`TextQuiz`.
@@ -55,7 +57,8 @@ def show_quiz(chapter: str | int, seed: int | str | None = 0, student: str | Non
     if mode == "auto":
         mode = "widget" if widgets_available() else "text"
     if mode == "text":
-        return text_quiz(chapter, seed=seed, student=student, results_dir=results_dir)
+        return text_quiz(chapter, seed=seed, student=student, results_dir=results_dir,
+                         shuffle=shuffle)
     if mode != "widget":
         raise ValueError(f"mode must be 'auto', 'widget' or 'text'; got {mode!r}.")
     try:
@@ -66,4 +69,5 @@ def show_quiz(chapter: str | int, seed: int | str | None = 0, student: str | Non
         raise ImportError("The quiz widget needs ipywidgets. Install it with: pip install "
                           f"ipywidgets==8.1.9, or take the quiz as text: show_quiz({chapter!r}, "
                           "mode='text').") from None
-    return QuizWidget(load_bank(chapter), seed=seed, student=student, results_dir=results_dir)
+    return QuizWidget(load_bank(chapter), seed=seed, student=student, results_dir=results_dir,
+                      shuffle=shuffle)

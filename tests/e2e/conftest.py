@@ -3,4 +3,4 @@
 It is not collected by nbval (``make test`` passes ``--nbval-lax``): the browser test runs it,
 cell by cell, as a student would.
 """
-collect_ignore_glob = ["*.ipynb"]
+collect_ignore_glob = ["*.ipynb", "node_modules/*"]

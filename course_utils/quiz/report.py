@@ -1,0 +1,139 @@
+"""The instructor's report: a folder of results files in, one spreadsheet-safe CSV out.
+
+A results file lives in a folder students can write to, so the report trusts none of it:
+
+* correctness is graded again from the bank (a stored ``correct: true`` counts for nothing);
+* an unknown chapter, question or option is flagged and scores nothing;
+* a file counts only for the student whose name hashes to its file name, so ``mallory's``
+  file saying ``"student": "alice"`` gives alice nothing and is flagged as a mismatch;
+* a cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR
+  first) is written with a leading ``'`` (OWASP, CSV injection);
+* the CSV is written atomically and never over a ``.json`` file.
+
+>>> rows, flags = gather_results("results/", load_banks("quizzes/"))  # doctest: +SKIP
+>>> write_report(rows, "grades.csv", results_dir="results/")  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from ..files import write_text_atomic
+from .bank import Bank, bank_files, load_bank
+from .grading import grade
+from .identity import results_stem
+from .results import FILE_MODE, ResultsFileError, attempt_indices, load_results
+
+REPORT_COLUMNS = ("student", "chapter", "question", "attempts", "correct", "score")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ReportError(ValueError):
+    """The report cannot be written where asked (it would overwrite a results file)."""
+
+
+def load_banks(folder: str | os.PathLike) -> dict[str, Bank]:
+    """Every bank of a folder by chapter: what the report grades against."""
+    return {bank.chapter: bank for bank in map(load_bank, bank_files(folder))}
+
+
+def csv_safe(value: Any) -> Any:
+    """Prefix text that a spreadsheet would treat as a formula with ``'``.
+
+    >>> csv_safe("=HYPERLINK(\\"http://x\\")"), csv_safe("ada"), csv_safe(1.0)
+    ('\\'=HYPERLINK("http://x")', 'ada', 1.0)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def gather_results(results_dir: str | os.PathLike,
+                   banks: dict[str, Bank]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Grade every ``*.json`` results file of a folder again, one row per student and question.
+
+    ``attempts`` counts the checks, ``correct`` says whether any attempt was right and
+    ``score`` is the first attempt's score (later attempts come after the solution was shown).
+
+    Args:
+        results_dir: the folder of students' results files.
+        banks: chapter -> bank (:func:`load_banks`), the only source of right answers.
+
+    Returns:
+        ``(rows, flags)``: rows sorted by student, chapter, question, and one message per file
+        skipped or attempt ignored (mismatched names, unknown questions or options).
+    """
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    flags: list[str] = []
+    for path in sorted(Path(results_dir).glob("*.json")):
+        if ".corrupt-" in path.name:
+            flags.append(f"{path.name}: skipped, a corrupt file kept aside earlier.")
+            continue
+        try:
+            data = load_results(path)
+            expected = results_stem(data["student"])
+        except (ResultsFileError, OSError, ValueError) as err:
+            flags.append(f"{path.name}: skipped, {err}")
+            continue
+        student = data["student"]
+        if path.stem != expected:
+            flags.append(f"{path.name}: skipped, mismatch: it says student {student!r}, whose "
+                         f"file is {expected}.json. Nobody gets credit from it.")
+            continue
+        for n, attempt in enumerate(data["attempts"]):
+            chapter, qid = str(attempt["chapter"]), str(attempt["question"])
+            where = f"{path.name}, attempt {n}"
+            if chapter not in banks or qid not in {q.id for q in banks[chapter]}:
+                flags.append(f"{where}: ignored, unknown question {chapter}/{qid}.")
+                continue
+            question = banks[chapter][qid]
+            chosen = attempt_indices(question, attempt)
+            if chosen is None:
+                flags.append(f"{where}: ignored, the answer is not an option of {qid}.")
+                continue
+            ok = grade(question, chosen).correct
+            row = rows.setdefault((student, chapter, qid), {
+                "student": student, "chapter": chapter, "question": qid, "attempts": 0,
+                "correct": False, "score": float(ok)})
+            row["attempts"] += 1
+            row["correct"] = row["correct"] or ok
+    return [rows[k] for k in sorted(rows)], flags
+
+
+def check_destination(out: Path, results_dir: str | os.PathLike | None = None) -> None:
+    """Refuse a CSV path that is a ``.json`` file or an existing non-CSV file of the results.
+
+    Raises:
+        ReportError: with the reason, so the command can exit non-zero before writing.
+    """
+    if out.suffix.lower() == ".json":
+        raise ReportError(f"refusing to write the report to {out}: .json is the results "
+                          "files' format. Choose a .csv path.")
+    if out.is_dir():
+        raise ReportError(f"{out} is a folder; give the path of a .csv file.")
+    if results_dir is not None and out.exists() and out.suffix.lower() != ".csv":
+        if out.resolve().parent == Path(results_dir).resolve():
+            raise ReportError(f"refusing to overwrite {out} in the results folder.")
+
+
+def write_report(rows: list[dict[str, Any]], out: str | os.PathLike,
+                 results_dir: str | os.PathLike | None = None) -> Path:
+    """Write report rows to a CSV (columns :data:`REPORT_COLUMNS`), atomically and safely.
+
+    Raises:
+        ReportError: ``out`` is a ``.json`` path or another results-folder file.
+    """
+    out = Path(out)
+    check_destination(out, results_dir)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: csv_safe(v) for k, v in {**row, "correct": int(row["correct"])}
+                         .items()})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out, buffer.getvalue(), mode=FILE_MODE)
+    return out
