@@ -151,7 +151,7 @@ def record_attempt(exercise: Exercise, correct: bool) -> None:
         return
     try:
         record_attempts([{"chapter": exercise.chapter, "question": f"exercise {exercise.id}",
-                          "selected": [], "correct": bool(correct), "kind": "exercise"}],
+                          "chosen": [], "correct": bool(correct), "kind": "exercise"}],
                         recall_student() or "anonymous")
     except Exception as err:  # recording must never break the notebook
         print(f"(The attempt could not be recorded: {err})")
