@@ -193,3 +193,33 @@ def train_val_split(images: torch.Tensor, labels: torch.Tensor, val_fraction: fl
         train_idx.append(idx[n_val:])
     tr, va = torch.cat(train_idx).sort().values, torch.cat(val_idx).sort().values
     return (images[tr], labels[tr]), (images[va], labels[va])
+
+
+LAB_TARGET_CLASSES = [2, 4, 6]  # pullover, coat, shirt: never seen by the lab checkpoint
+
+
+@dataclass
+class Task:
+    """Train / validation / test images (uint8) and labels 0..len(classes)-1."""
+
+    classes: list[int]
+    train: tuple[torch.Tensor, torch.Tensor]
+    val: tuple[torch.Tensor, torch.Tensor]
+    test: tuple[torch.Tensor, torch.Tensor]
+
+
+def load_task(classes: list[int], k: int = 0, val_per_class: int = 500, seed: int = 0) -> Task:
+    """Fashion-MNIST restricted to ``classes``: ``k`` training images per class (0: all that
+    are left after holding out 10 % for validation), ``val_per_class`` of those held out, and
+    all test images. Labels become 0..len(classes)-1.
+
+    >>> task = load_task(LAB_TARGET_CLASSES, k=5, val_per_class=5)  # doctest: +SKIP
+    >>> len(task.train[1]), len(task.val[1])                        # doctest: +SKIP
+    (15, 15)
+    """
+    fm = fashion_mnist()
+    x, y = select_classes(fm.train_images, fm.train_labels, classes)
+    (pool_x, pool_y), (rest_x, rest_y) = train_val_split(x, y, val_fraction=0.1, seed=0)
+    train = k_per_class(pool_x, pool_y, k, seed=seed) if k else (pool_x, pool_y)
+    val = k_per_class(rest_x, rest_y, val_per_class, seed=0)
+    return Task(classes, train, val, select_classes(fm.test_images, fm.test_labels, classes))

@@ -16,57 +16,28 @@ and the last weights are kept. The same command runs on one process or, unchange
 steps on 1 or N processes, with each step's work split N ways. Rank 0 writes ``summary.json``
 and ``model.pt`` to ``--out``.
 
->>> task = load_task([2, 4, 6], k=5, val_per_class=5)  # doctest: +SKIP
->>> len(task.train[1]), len(task.val[1])               # doctest: +SKIP
-(15, 15)
 """
 from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from .batchnorm import set_bn_policy
 from .checkpoint import save_checkpoint
-from .data import fashion_mnist, k_per_class, select_classes, train_val_split
+from .data import LAB_TARGET_CLASSES, Task, load_task
 from .distributed import is_main_process, shard_loader, world_size
 from .files import write_json_atomic
+from .layer_groups import layer_groups
 from .loaders import TensorLoader
 from .models import pretrained
 from .param_groups import param_groups
 from .schedules import warmup_cosine
 from .seed import seed_everything
-from .batchnorm import set_bn_policy
-from .layer_groups import layer_groups
 from .surgery import freeze_to
 from .training import evaluate, fit
-
-LAB_TARGET_CLASSES = [2, 4, 6]  # pullover, coat, shirt: never seen by the lab checkpoint
-
-
-@dataclass
-class Task:
-    """Train / validation / test images (uint8) and labels 0..len(classes)-1."""
-
-    classes: list[int]
-    train: tuple[torch.Tensor, torch.Tensor]
-    val: tuple[torch.Tensor, torch.Tensor]
-    test: tuple[torch.Tensor, torch.Tensor]
-
-
-def load_task(classes: list[int], k: int = 0, val_per_class: int = 500, seed: int = 0) -> Task:
-    """Fashion-MNIST restricted to ``classes``: ``k`` training images per class (0: all that
-    are left after holding out 10 % for validation), ``val_per_class`` of those held out, and
-    all test images.
-    """
-    fm = fashion_mnist()
-    x, y = select_classes(fm.train_images, fm.train_labels, classes)
-    (pool_x, pool_y), (rest_x, rest_y) = train_val_split(x, y, val_fraction=0.1, seed=0)
-    train = k_per_class(pool_x, pool_y, k, seed=seed) if k else (pool_x, pool_y)
-    val = k_per_class(rest_x, rest_y, val_per_class, seed=0)
-    return Task(classes, train, val, select_classes(fm.test_images, fm.test_labels, classes))
 
 
 def stage_optimizer(model: torch.nn.Module, stage: str, lr: float, lr_lo: float,

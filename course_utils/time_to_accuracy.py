@@ -29,7 +29,8 @@ from typing import Any
 
 from .bench import flops_per_training_image
 from .callbacks import Callback
-from .finetune import LAB_TARGET_CLASSES, Task, load_task, stage_optimizer
+from .data import LAB_TARGET_CLASSES, Task, load_task
+from .finetune import stage_optimizer
 from .loaders import TensorLoader
 from .models import pretrained
 from .seed import seed_everything
