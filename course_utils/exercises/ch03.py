@@ -207,7 +207,7 @@ _register()
 # ----- a judgement exercise: choose how much to unfreeze; the checker RUNS the choice -----
 
 CHOICE_VAL_BAR = 0.65      # best validation accuracy on the target task, at least
-CHOICE_SOURCE_BAR = 0.75   # source accuracy with the source head put back, at least
+CHOICE_SOURCE_BAR = 0.80   # source accuracy with the source head put back, at least
 
 
 def reference_choice() -> tuple[int, float]:
