@@ -258,8 +258,8 @@ def _register_choice() -> None:
         _check_choice, reference_choice,
         ["Read the table of section 4: which strategies reached the validation bar, and what did "
          "each keep of the source accuracy?",
-         "Head only keeps the source task exactly but cannot fit the target; full fine-tuning "
-         "fits the target but forgets the source.",
+         "In the table, head only kept the source task exactly but could not fit the target; "
+         "full fine-tuning fitted the target but lost much of the source.",
          "Something in between: freeze_to(model, -2) trains layer4 and the head."],
         value=True))
 
