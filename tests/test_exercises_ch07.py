@@ -104,6 +104,9 @@ def test_the_bar_fails_a_recipe_that_loses_to_the_probe(capsys):
 
 
 def test_the_bar_records_the_attempt(tmp_path, monkeypatch):
+    from course_utils.exercises import check
+
+    check("07.recipe", [TOP, ALL], model_or_groups=GROUPS, record=False)
     from course_utils.quiz.results import load_results, student_file
 
     monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
@@ -122,3 +125,17 @@ def test_patience_that_cannot_fire_is_caught(patience):
 
 def test_not_a_list_is_caught():
     assert "must be a list" in recipe_problems(TOP, GROUPS)[0]
+
+
+def test_the_reference_recipe_run_is_not_recorded_as_an_attempt(tmp_path, monkeypatch, capsys):
+    from course_utils.exercises import check
+
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSE_STUDENT", "ada")
+    check("07.recipe", ..., model_or_groups=GROUPS)           # not attempted: the reference
+    assert check_recipe_run(0.75, 0.735) is True
+    assert "REFERENCE recipe's run" in capsys.readouterr().out
+    assert not list(tmp_path.glob("*.json"))
+    check("07.recipe", [TOP, ALL], model_or_groups=GROUPS)    # the student's own recipe
+    check_recipe_run(0.75, 0.735)
+    assert "REFERENCE" not in capsys.readouterr().out and list(tmp_path.glob("*.json"))

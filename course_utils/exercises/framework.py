@@ -62,6 +62,7 @@ class Exercise:
     value: bool = False
     record: bool = True
     hints_shown: int = field(default=0, repr=False)
+    used_reference: bool = field(default=False, repr=False)  # the last check() returned it
 
     @property
     def chapter(self) -> str:
@@ -191,11 +192,13 @@ def check(exercise_id: str, answer: Any, record: bool = True, **context: Any) ->
         print(f"⏳ {exercise_id}: not attempted yet. Hint 1 of {len(exercise.hints)}: "
               f"{exercise.hints[0]}")
         exercise.hints_shown = max(exercise.hints_shown, 1)
+        exercise.used_reference = True
         print("   Until you write it, the rest of the notebook uses the reference solution "
               f"(solution({exercise_id!r}) shows it).")
         return exercise.reference_answer()
     if record and exercise.record:
         record_attempt(exercise, ok)
+    exercise.used_reference = not ok
     if ok:
         return answer
     print(f"   The rest of the notebook uses the reference solution until yours passes. More "
