@@ -6,7 +6,7 @@ JUPYTER_ARGS ?=
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: course test setup ready lint clean
+.PHONY: course test setup ready lint clean instructor
 
 course: ready
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(JUPYTER_ARGS)
@@ -28,6 +28,11 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 # Data and weights: found offline, downloaded when online, or recreated (the lab checkpoint).
 ready: setup
 	$(BIN)/python -m course_utils.doctor
+
+# The instructor edition: every exercise stub replaced by its reference solution (from
+# course_utils/exercises/chNN.py), executed, written to instructor/ (git-ignored).
+instructor: ready
+	$(BIN)/python -m course_utils.exercises.instructor --src notebooks --out instructor
 
 lint: setup
 	$(BIN)/python -m course_utils.quiz lint quizzes/

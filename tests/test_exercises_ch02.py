@@ -128,3 +128,31 @@ def test_check_prints_and_returns(capsys):
     assert check_train_step(no_step) is False
     out = capsys.readouterr().out
     assert "✅" in out and "❌" in out
+
+
+# ----- the exercise through check(): reference, stub, wrong answers -----
+from exercise_helpers import run_check  # noqa: E402
+
+
+def test_02_reference_passes(capsys):
+    returned, out = run_check(capsys, "02.train_step", reference_train_step)
+    assert returned is reference_train_step and out.startswith("✅")
+
+
+def test_02_stub_is_not_attempted(capsys):
+    def train_step(model, x, y, optimizer, loss_fn):
+        """One optimisation step; returns the loss."""
+        raise NotImplementedError
+
+    returned, out = run_check(capsys, "02.train_step", train_step)
+    assert "not attempted yet" in out and returned is reference_train_step
+
+
+@pytest.mark.parametrize("step, message", [
+    (no_zero_grad, "zero_grad() is never called"),
+    (step_before_backward, "BEFORE loss.backward()"),
+    (returns_nothing, "return the batch loss"),
+], ids=lambda v: v.__name__ if callable(v) else "")
+def test_02_wrong_steps_get_their_feedback(capsys, step, message):
+    returned, out = run_check(capsys, "02.train_step", step)
+    assert message in out and returned is reference_train_step

@@ -80,3 +80,40 @@ def test_parameter_in_two_groups_is_reported(capsys):
     assert not check_head_lr_groups(net, [{"params": trainable(net.layer4) + head, "lr": LR},
                                           {"params": head, "lr": 10 * LR}], LR)
     assert "two groups" in capsys.readouterr().out
+
+
+# ----- the exercise through check(): reference, stub, wrong answers -----
+from exercise_helpers import run_check  # noqa: E402
+
+from course_utils.exercises.ch04 import reference_head_10x_groups  # noqa: E402
+
+
+def test_04_reference_passes(capsys):
+    returned, out = run_check(capsys, "04.lr_groups", reference_head_10x_groups)
+    assert returned is reference_head_10x_groups and out.startswith("✅")
+    returned, out = run_check(capsys, "04.lr_groups", reference_head_10x_groups, model=model(),
+                              backbone_lr=3e-5)
+    assert out.startswith("✅")
+
+
+def test_04_stub_is_not_attempted(capsys):
+    def head_10x_groups(model, backbone_lr):
+        """Parameter groups: the head at 10x the backbone's LR."""
+        raise NotImplementedError
+
+    returned, out = run_check(capsys, "04.lr_groups", head_10x_groups)
+    assert "not attempted yet" in out and returned is reference_head_10x_groups
+
+
+def test_04_one_lr_for_everything_is_named(capsys):
+    _, out = run_check(capsys, "04.lr_groups", lambda m, lr: param_groups(m, lr=lr))
+    assert "same as the backbone" in out
+
+
+def test_04_generator_is_named(capsys):
+    def with_generator(model, backbone_lr):
+        return [{"params": trainable(model.layer3) + trainable(model.layer4), "lr": backbone_lr},
+                {"params": model.fc.parameters(), "lr": 10 * backbone_lr}]
+
+    _, out = run_check(capsys, "04.lr_groups", with_generator)
+    assert "generator" in out

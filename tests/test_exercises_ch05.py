@@ -77,3 +77,59 @@ def test_check_best_restored_catches_a_run_without_early_stopping(capsys):
     model, history, val = _overfitting_run(restore_best=True, stop=False)
     assert not check_best_restored(model, history, val)
     assert "Add EarlyStopping" in capsys.readouterr().out
+
+
+# ----- the exercises through check(): reference, stub, wrong answers -----
+from exercise_helpers import run_check  # noqa: E402
+
+from course_utils.exercises.ch05 import reference_train_with_early_stopping  # noqa: E402
+
+
+def test_05_diagnose_reference_stub_and_wrong(capsys):
+    returned, out = run_check(capsys, "05.diagnose", reference_diagnose)
+    assert returned is reference_diagnose and out.startswith("Correct")
+
+    def diagnose(history):
+        """Return "underfitting", "overfitting" or "ok"."""
+        ...
+
+    returned, out = run_check(capsys, "05.diagnose", diagnose)
+    assert "not attempted yet" in out and returned is reference_diagnose
+    _, out = run_check(capsys, "05.diagnose",
+                       lambda h: "overfitting" if h.train_acc[-1] - h.val_acc[-1] > 0.1 else "ok")
+    assert "Check underfitting first" in out
+    _, out = run_check(capsys, "05.diagnose", lambda h: h["train_acc"])
+    assert "raised TypeError" in out
+
+
+def test_05_early_stopping_reference_passes(capsys):
+    returned, out = run_check(capsys, "05.early_stopping", reference_train_with_early_stopping)
+    assert returned is reference_train_with_early_stopping and "Correct: stopped early" in out
+
+
+def test_05_early_stopping_stub_is_not_attempted(capsys):
+    def train_with_early_stopping(model, train_loader, val_loader, epochs, lr):
+        """Train; stop early; keep the best epoch."""
+        raise NotImplementedError
+
+    returned, out = run_check(capsys, "05.early_stopping", train_with_early_stopping)
+    assert "not attempted yet" in out and returned is reference_train_with_early_stopping
+
+
+def test_05_early_stopping_without_the_callback_is_named(capsys):
+    def no_callback(model, train_loader, val_loader, epochs, lr):
+        return fit(model, train_loader, epochs, lr=lr, val_loader=val_loader,
+                   live_plot=False, progress=False)
+
+    _, out = run_check(capsys, "05.early_stopping", no_callback)
+    assert "Add EarlyStopping" in out
+
+
+def test_05_early_stopping_keeping_the_last_epoch_is_named(capsys):
+    def last_weights(model, train_loader, val_loader, epochs, lr):
+        return fit(model, train_loader, epochs, lr=lr, val_loader=val_loader,
+                   callbacks=[EarlyStopping(patience=3)], restore_best=False,
+                   live_plot=False, progress=False)
+
+    _, out = run_check(capsys, "05.early_stopping", last_weights)
+    assert "LAST epoch's weights" in out

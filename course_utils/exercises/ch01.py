@@ -180,3 +180,107 @@ def check_top5(answer: Sequence[str | tuple[str, float]], model: nn.Module,
             problems.append(f"The top-1 is right but {len(missing)} of the other names differ "
                             f"(e.g. '{missing[0]}' is missing): take topk(5) of the probabilities.")
     return _report(problems, "Top-5 right: " + ", ".join(expected))
+
+
+# ----- the exercises of chapter 01: reference solutions, the checks run by check(), hints -----
+
+def reference_with_new_head(model: nn.Module, num_classes: int) -> nn.Module:
+    """A copy of ``model`` with a fresh ``num_classes`` head; ``model`` itself stays unchanged."""
+    import copy
+
+    from course_utils import replace_head
+
+    my_model = copy.deepcopy(model)        # change a copy, never the loaded model
+    replace_head(my_model, num_classes)    # timm: my_model.classifier = nn.Linear(1280, num_classes)
+    return my_model
+
+
+def _check_new_head(with_new_head, model: nn.Module, num_classes: int = 10) -> bool:
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    mine = with_new_head(model, num_classes)
+    if not isinstance(mine, nn.Module):
+        return _report([f"with_new_head returned a {type(mine).__name__}; return the new model."], "")
+    after = model.state_dict()
+    if after.keys() != before.keys() or any(not torch.equal(after[k], before[k]) for k in before):
+        return _report(["Your function changed the model it was given. Make a copy first "
+                        "(copy.deepcopy(model)) and change only the copy."], "")
+    return check_head(mine, reference=model, num_classes=num_classes)
+
+
+def reference_grayscale(photo: np.ndarray) -> np.ndarray:
+    """The photo in gray: H x W x 3 ``uint8``, each pixel's mean over the channels in all three."""
+    gray = photo.mean(axis=2, keepdims=True)          # H x W x 1, float
+    return gray.round().astype(np.uint8).repeat(3, axis=2)
+
+
+def grayscale_problems(gray: object, photo: np.ndarray) -> list[str]:
+    """What is wrong with ``gray`` as a grayscale version of the colour ``photo`` ([] = right).
+
+    Right means: an H x W x 3 ``uint8`` array, the three channels equal, and every pixel's gray
+    value between that pixel's darkest and brightest channel (so the mean, or a luminance
+    weighting such as 0.299 R + 0.587 G + 0.114 B, both pass).
+
+    >>> photo = np.array([[[10, 20, 60]]], dtype=np.uint8)
+    >>> grayscale_problems(photo, photo)[0][:28]
+    'The three channels differ in'
+    """
+    photo = np.asarray(photo)
+    if isinstance(gray, torch.Tensor):
+        gray = gray.detach().cpu().numpy()
+    if not isinstance(gray, np.ndarray):
+        return [f"Return a numpy array (H x W x 3), not a {type(gray).__name__}."]
+    if gray.shape != photo.shape:
+        fix = (" Repeat the gray channel three times: .repeat(3, axis=2) on an H x W x 1 array."
+               if gray.shape[:2] == photo.shape[:2] else "")
+        return [f"The shape is {gray.shape}; the model needs {photo.shape} (H x W x 3).{fix}"]
+    problems = []
+    if gray.dtype != np.uint8:
+        scale = (" Its values are at most 1: keep the 0..255 scale." if gray.max() <= 1 else "")
+        problems.append(f"The dtype is {gray.dtype}; make it uint8 (.round().astype(np.uint8)), "
+                        f"as the photo is.{scale}")
+    differ = float((gray.astype(np.int16) != gray[..., :1].astype(np.int16)).any(axis=2).mean())
+    if differ > 0:
+        same = " It is the colour photo itself." if np.array_equal(gray, photo) else ""
+        problems.append(f"The three channels differ in {differ:.0%} of the pixels, so this is "
+                        f"still a colour image.{same} Put the same gray value in all three.")
+    else:
+        g = gray[..., 0].astype(np.float64)
+        lo, hi = photo.min(axis=2).astype(np.float64) - 1, photo.max(axis=2).astype(np.float64) + 1
+        outside = float(((g < lo) | (g > hi)).mean())
+        if outside > 0.01:
+            problems.append(f"{outside:.0%} of the pixels have a gray value outside the range of "
+                            "their own three channels: average the channels of each pixel (over "
+                            "axis 2), not the whole image or one row.")
+    return problems
+
+
+def _check_grayscale(grayscale, photo: np.ndarray) -> bool:
+    photo = np.asarray(photo)
+    gray = grayscale(photo.copy())
+    problems = grayscale_problems(gray, photo)
+    return _report(problems, f"A gray {photo.shape[0]} x {photo.shape[1]} x 3 uint8 image, the "
+                   "same value in all three channels, each pixel between its darkest and "
+                   "brightest channel.")
+
+
+def _register() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "01.head", "with_new_head(model, num_classes): a copy of model with a fresh head",
+        _check_new_head, reference_with_new_head,
+        ["Work on a copy: my_model = copy.deepcopy(model). The original must keep its 1000 classes.",
+         "The head of a timm model is model.classifier, an nn.Linear; its in_features say how "
+         "many features the backbone gives.",
+         "Put a new nn.Linear(in_features, num_classes) in its place (or call "
+         "replace_head(my_model, num_classes)) and return the copy."]))
+    register(Exercise(
+        "01.gray", "grayscale(photo): the photo as H x W x 3 uint8 with three equal channels",
+        _check_grayscale, reference_grayscale,
+        ["The photo is a numpy array of shape H x W x 3 (uint8). Gray means: the same value in "
+         "the three channels of a pixel.",
+         "photo.mean(axis=2, keepdims=True) gives each pixel's mean, shape H x W x 1 (float).",
+         "Round, convert back with .astype(np.uint8), and repeat the channel: .repeat(3, axis=2)."]))
+
+
+_register()

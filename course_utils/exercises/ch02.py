@@ -211,3 +211,17 @@ def check_train_step(train_step: TrainStep) -> bool:
     print(f"✅ Right: {RIGHT_ORDER}, and the weights match the reference after 2 steps.")
     return True
 
+
+
+def _register() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "02.train_step", "train_step(model, x, y, optimizer, loss_fn): one optimisation step",
+        check_train_step, reference_train_step,
+        ["Four calls, in order: clear the old gradients, forward pass + loss, backward, step.",
+         "optimizer.zero_grad() first; then loss = loss_fn(model(x), y).",
+         "Then loss.backward() and optimizer.step(), and return loss.item() (a Python float)."]))
+
+
+_register()

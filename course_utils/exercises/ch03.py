@@ -155,3 +155,113 @@ def check_layer4_and_head(model: nn.Module,
           f"parameters ({100 * n_train / n_all:.1f}%); everything else is frozen.{opt}"
           + _bn_note(model))
     return True
+
+
+# ----- the exercise as check() runs it: your function on a fresh lab network -----
+
+def reference_freeze_layer4_and_head(model: nn.Module, lr: float) -> torch.optim.Optimizer:
+    """Freeze all but ``model.layer4`` and ``model.fc``; return an AdamW over what trains."""
+    for p in model.parameters():            # 1. freeze everything, BatchNorm weights included
+        p.requires_grad = False
+    for p in model.layer4.parameters():     # 2. then switch the last block back on ...
+        p.requires_grad = True
+    for p in model.fc.parameters():         # ... and the head
+        p.requires_grad = True
+    # 3. the optimizer AFTER freezing, from the trainable parameters only
+    return torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
+
+
+def _check_freeze(freeze_layer4_and_head, model: nn.Module | None = None, lr: float = 1e-3) -> bool:
+    import copy
+
+    from ..lab_net import LabResNet
+
+    fresh = copy.deepcopy(model) if model is not None else LabResNet(num_classes=3)
+    optimizer = freeze_layer4_and_head(fresh, lr)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        problems = layer4_and_head_problems(fresh)
+        problems.append(f"The function returned a {type(optimizer).__name__}; return the "
+                        "optimizer you built (torch.optim.AdamW(...)).")
+        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
+        return False
+    return check_layer4_and_head(fresh, optimizer)
+
+
+def _register() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "03.freeze", "freeze_layer4_and_head(model, lr): freeze all but layer4 and fc; "
+        "return the optimizer", _check_freeze, reference_freeze_layer4_and_head,
+        ["Two steps: first switch requires_grad off for EVERY parameter, then back on for "
+         "model.layer4 and model.fc.",
+         "for p in model.parameters(): p.requires_grad = False  (then the same loop with True over "
+         "model.layer4.parameters() and model.fc.parameters()).",
+         "Build the optimizer last, from [p for p in model.parameters() if p.requires_grad], "
+         "and return it."]))
+
+
+_register()
+
+
+# ----- a judgement exercise: choose how much to unfreeze; the checker RUNS the choice -----
+
+CHOICE_VAL_BAR = 0.65      # best validation accuracy on the target task, at least
+CHOICE_SOURCE_BAR = 0.80   # source accuracy with the source head put back, at least
+
+
+def reference_choice() -> tuple[int, float]:
+    """``(freeze_to index, LR multiplier)``: layer4 + head at the chapter's learning rate."""
+    return (-2, 1.0)   # head only cannot fit the target; full fine-tuning forgets the source
+
+
+def _check_choice(choice: object, run=None, seed: int = 2) -> bool:
+    if (not isinstance(choice, tuple) or len(choice) != 2 or not isinstance(choice[0], int)
+            or not isinstance(choice[1], (int, float))):
+        print("❌ Not yet: give a pair (n, lr_scale): n for freeze_to(model, n) (-1 = head only, "
+              f"-2 = layer4 + head, ..., 0 = everything) and the LR multiplier; got {choice!r}.")
+        return False
+    n, lr_scale = choice
+    if not -6 <= n <= 5 or not 0 < lr_scale <= 10:
+        print(f"❌ Not yet: freeze_to takes -6 .. 5 (the lab net has 6 layer groups) and lr_scale "
+              f"must be in (0, 10]; got n={n}, lr_scale={lr_scale}.")
+        return False
+    if run is None:
+        raise ValueError("The notebook passes run=fine_tune, the function that trains one strategy.")
+    print(f"Running freeze_to({n}) at {lr_scale:g}x the LR on seed {seed}, a draw of the "
+          "training images you have not seen ...")
+    r = run(n, lr_scale, seed, show=False)
+    history = r["history"]
+    val = history.val_acc[history.best_epoch]
+    source = r["source_acc"]
+    problems = []
+    if val < CHOICE_VAL_BAR:
+        problems.append(f"validation accuracy {val:.3f} < {CHOICE_VAL_BAR}: too little of the "
+                        "network adapts to the target (its training accuracy: "
+                        f"{history.train_acc[-1]:.3f}). Unfreeze more, or raise the LR.")
+    if source < CHOICE_SOURCE_BAR:
+        problems.append(f"source accuracy {source:.3f} < {CHOICE_SOURCE_BAR}: the backbone forgot "
+                        "its source task. Unfreeze fewer groups, or lower the LR.")
+    if problems:
+        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
+        return False
+    print(f"✅ Bar met on a new seed: validation accuracy {val:.3f} (>= {CHOICE_VAL_BAR}) and "
+          f"source accuracy {source:.3f} (>= {CHOICE_SOURCE_BAR}).")
+    return True
+
+
+def _register_choice() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "03.choose", "MY_CHOICE = (n, lr_scale): reach the target without forgetting the source",
+        _check_choice, reference_choice,
+        ["Read the table of section 4: which strategies reached the validation bar, and what did "
+         "each keep of the source accuracy?",
+         "In the table, head only kept the source task exactly but could not fit the target; "
+         "full fine-tuning fitted the target but lost much of the source.",
+         "Something in between: freeze_to(model, -2) trains layer4 and the head."],
+        value=True))
+
+
+_register_choice()

@@ -158,3 +158,45 @@ def check_head_lr_groups(model: nn.Module, groups: Sequence[dict] | torch.optim.
     print(f"✅ Correct: the head ({len(head)} tensors) learns at {head_lr:.1e} = {ratio:g}x the "
           f"backbone's {backbone_lr:.1e} ({trainable_backbone} tensors).")
     return True
+
+
+# ----- the exercise as check() runs it: your function on a lab network with layer3+ trainable -----
+
+def reference_head_10x_groups(model: nn.Module, backbone_lr: float) -> list[dict]:
+    """Parameter groups: trainable backbone tensors at ``backbone_lr``, the head at 10x that."""
+    head = {id(p) for p in model.fc.parameters()}
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    return [{"params": [p for p in trainable if id(p) not in head], "lr": backbone_lr},
+            {"params": [p for p in trainable if id(p) in head], "lr": 10 * backbone_lr}]
+    # the library's one line for the same groups:
+    # param_groups(model, lr=10 * backbone_lr, backbone_lr=backbone_lr)
+
+
+def _check_groups(head_10x_groups, model: nn.Module | None = None,
+                  backbone_lr: float = 1e-4) -> bool:
+    import copy
+
+    from ..lab_net import LabResNet
+    from ..surgery import freeze_to
+
+    if model is None:
+        model = LabResNet(num_classes=3)
+        freeze_to(model, -3, train_bn=False)      # layer3 + layer4 + head train
+    model = copy.deepcopy(model)
+    return check_head_lr_groups(model, head_10x_groups(model, backbone_lr), backbone_lr)
+
+
+def _register() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "04.lr_groups", "head_10x_groups(model, backbone_lr): parameter groups, the head at 10x",
+        _check_groups, reference_head_10x_groups,
+        ["An optimizer takes a list of dicts, one per group: {'params': [...], 'lr': ...}.",
+         "Two groups: the trainable tensors outside model.fc at backbone_lr, and model.fc's "
+         "tensors at 10 * backbone_lr. Skip the frozen ones (p.requires_grad is False).",
+         "Use lists, not generators (a generator is empty after its first reader), or the library: "
+         "param_groups(model, lr=10 * backbone_lr, backbone_lr=backbone_lr)."]))
+
+
+_register()

@@ -27,18 +27,11 @@ GAP_ABOVE = 0.10  # train_acc - val_acc over this (with a good train_acc): overf
 
 
 def reference_diagnose(history: History) -> str:
-    """The rule of the exercise, used to grade yours.
-
-    Look at the LAST epoch: a training accuracy below 0.70 is ``"underfitting"``; otherwise a
-    gap ``train_acc - val_acc`` above 0.10 is ``"overfitting"``; anything else is ``"ok"``.
-
-    >>> reference_diagnose(_history([0.9, 1.0], [0.7, 0.68]))
-    'overfitting'
-    """
+    """The rule of the exercise, read from the LAST epoch (the checker grades yours with it)."""
     train, val = history.train_acc[-1], history.val_acc[-1]
-    if train < UNDERFIT_BELOW:
+    if train < 0.70:                  # UNDERFIT_BELOW: it has not even learned its own data
         return "underfitting"
-    return "overfitting" if train - val > GAP_ABOVE else "ok"
+    return "overfitting" if train - val > 0.10 else "ok"   # GAP_ABOVE, no abs()
 
 
 def _history(train_acc: list[float], val_acc: list[float]) -> History:
@@ -165,3 +158,63 @@ def check_best_restored(model: nn.Module, history: History, val_loader: Iterable
     if verbose:
         print(message)
     return message.startswith("Correct")
+
+
+# ----- exercise 2 as check() runs it: your function on a tiny problem that overfits fast -----
+
+def reference_train_with_early_stopping(model: nn.Module, train_loader: Iterable,
+                                        val_loader: Iterable, epochs: int, lr: float) -> History:
+    """Train with ``fit``: stop after 3 epochs without a lower val_loss, keep the best epoch."""
+    from course_utils import EarlyStopping, fit
+
+    return fit(model, train_loader, epochs, lr=lr, val_loader=val_loader,
+               callbacks=[EarlyStopping(patience=3)], restore_best=True,
+               live_plot=False, progress=False)
+
+
+def _overfitting_problem(seed: int = 0) -> tuple[nn.Module, Iterable, Iterable]:
+    """A small MLP and 64 training points with random labels: it memorises them, so the
+    validation loss rises after a few epochs (early stopping has something to do)."""
+    import torch
+
+    from ..loaders import TensorLoader
+
+    g = torch.Generator().manual_seed(seed)
+    x_train, x_val = torch.randn(64, 8, generator=g), torch.randn(64, 8, generator=g)
+    y_train, y_val = torch.randint(0, 2, (64,), generator=g), torch.randint(0, 2, (64,), generator=g)
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 2))
+    return model, TensorLoader(x_train, y_train, 16, shuffle=True, seed=seed), \
+        TensorLoader(x_val, y_val, 64)
+
+
+def _check_early_stopping(train_with_early_stopping: Callable, epochs: int = 40,
+                          lr: float = 1e-2) -> bool:
+    model, train_loader, val_loader = _overfitting_problem()
+    history = train_with_early_stopping(model, train_loader, val_loader, epochs, lr)
+    print(f"(on a small problem that overfits quickly: up to {epochs} epochs at lr {lr:g})")
+    return check_best_restored(model, history, val_loader)
+
+
+def _register() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "05.diagnose", 'diagnose(history): "underfitting", "overfitting" or "ok"',
+        check_diagnose, reference_diagnose,
+        ["Read the LAST epoch only: history.train_acc[-1] and history.val_acc[-1] (fractions).",
+         "Check underfitting first: a final train_acc below 0.70.",
+         "Otherwise the gap train_acc - val_acc (no abs()) above 0.10 means overfitting; "
+         'anything else is "ok".']))
+    register(Exercise(
+        "05.early_stopping", "train_with_early_stopping(model, train_loader, val_loader, "
+        "epochs, lr): stop early, keep the best epoch", _check_early_stopping,
+        reference_train_with_early_stopping,
+        ["fit() does the work; it takes callbacks=[...] and val_loader=....",
+         "EarlyStopping(patience=3) in fit's callbacks stops after 3 epochs without a lower "
+         "validation loss.",
+         "fit(..., restore_best=True) (the default) puts the best epoch's weights back; "
+         "return the History that fit returns."]))
+
+
+_register()

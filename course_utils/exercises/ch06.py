@@ -171,3 +171,48 @@ def check_beyond_noise(fn: Callable[[Sequence[float], Sequence[float]], bool]) -
                          "is True. Check your std (sample std, ddof=1) and the comparison.")
     print(f"Correct: your verdicts are right on {len(cases)} pairs, in both orders.")
     return True
+
+
+# ----- reference solutions (solution() shows them) and the exercises' registration -----
+
+def reference_layer_decay_lrs(n_groups: int, head_lr: float, decay: float) -> list[float]:
+    """One LR per group, input to output: the head ``head_lr``, each group before it x ``decay``."""
+    return [head_lr * decay ** (n_groups - 1 - i) for i in range(n_groups)]
+
+
+def reference_mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """``(mean, sample standard deviation)`` (n - 1 in the denominator)."""
+    return statistics.mean(values), statistics.stdev(values)
+
+
+def reference_beyond_noise(a: Sequence[float], b: Sequence[float]) -> bool:
+    """True when the ranges mean ± std of ``a`` and ``b`` do not overlap."""
+    mean_a, std_a = statistics.mean(a), statistics.stdev(a)   # or: your mean_std(a)
+    mean_b, std_b = statistics.mean(b), statistics.stdev(b)
+    return abs(mean_a - mean_b) > std_a + std_b
+
+
+def _register() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "06.layer_decay", "layer_decay_lrs(n_groups, head_lr, decay): one LR per group",
+        check_layer_decay_lrs, reference_layer_decay_lrs,
+        ["The list goes from the input (first) to the head (last); the head gets head_lr.",
+         "A group that is j groups before the head gets head_lr * decay ** j.",
+         "Group i of n is n - 1 - i groups before the head."]))
+    register(Exercise(
+        "06.mean_std", "mean_std(values): (mean, sample standard deviation)",
+        check_mean_std, reference_mean_std,
+        ["The module statistics has both functions.",
+         "statistics.stdev divides by n - 1 (sample); statistics.pstdev by n (population).",
+         "return statistics.mean(values), statistics.stdev(values)"]))
+    register(Exercise(
+        "06.beyond_noise", "beyond_noise(a, b): do the ranges mean ± std not overlap?",
+        check_beyond_noise, reference_beyond_noise,
+        ["Use your mean_std on each list of scores.",
+         "The ranges overlap when the distance between the means is at most the sum of the stds.",
+         "return abs(mean_a - mean_b) > std_a + std_b"]))
+
+
+_register()

@@ -2,7 +2,10 @@
 
 A results file lives in a folder students can write to, so the report trusts none of it:
 
-* correctness is graded again from the bank (a stored ``correct: true`` counts for nothing);
+* correctness is graded again from the bank (a stored ``correct: true`` counts for nothing),
+  except for exercise attempts (``kind: exercise``, from ``course_utils.exercises.check``):
+  their checker ran in the student's notebook, so their verdict is reported as stored, and a
+  flag line says so;
 * an unknown chapter, question or option is flagged and scores nothing;
 * a file counts only for the student whose name hashes to its file name, so ``mallory's``
   file saying ``"student": "alice"`` gives alice nothing and is flagged as a mismatch;
@@ -68,6 +71,7 @@ def gather_results(results_dir: str | os.PathLike,
     """
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     flags: list[str] = []
+    exercises = 0
     for path in sorted(Path(results_dir).glob("*.json")):
         if ".corrupt-" in path.name:
             flags.append(f"{path.name}: skipped, a corrupt file kept aside earlier.")
@@ -86,20 +90,28 @@ def gather_results(results_dir: str | os.PathLike,
         for n, attempt in enumerate(data["attempts"]):
             chapter, qid = str(attempt["chapter"]), str(attempt["question"])
             where = f"{path.name}, attempt {n}"
-            if chapter not in banks or qid not in {q.id for q in banks[chapter]}:
+            if attempt.get("kind") == "exercise":  # course_utils.exercises: no bank to re-grade
+                ok = attempt.get("correct") is True   # the checker's verdict in the notebook
+                exercises += 1
+            elif chapter not in banks or qid not in {q.id for q in banks[chapter]}:
                 flags.append(f"{where}: ignored, unknown question {chapter}/{qid}.")
                 continue
-            question = banks[chapter][qid]
-            chosen = attempt_indices(question, attempt)
-            if chosen is None:
-                flags.append(f"{where}: ignored, the answer is not an option of {qid}.")
-                continue
-            ok = grade(question, chosen).correct
+            else:
+                question = banks[chapter][qid]
+                chosen = attempt_indices(question, attempt)
+                if chosen is None:
+                    flags.append(f"{where}: ignored, the answer is not an option of {qid}.")
+                    continue
+                ok = grade(question, chosen).correct
             row = rows.setdefault((student, chapter, qid), {
                 "student": student, "chapter": chapter, "question": qid, "attempts": 0,
                 "correct": False, "score": float(ok)})
             row["attempts"] += 1
             row["correct"] = row["correct"] or ok
+    if exercises:
+        flags.append(f"{exercises} exercise attempt(s) (questions 'exercise NN.name'): their "
+                     "'correct' is the checker's verdict stored by the student's notebook, not "
+                     "re-graded here.")
     return [rows[k] for k in sorted(rows)], flags
 
 
