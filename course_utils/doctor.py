@@ -30,7 +30,7 @@ def main() -> int:
         pretrain([])
     for name in ("efficientnet_lite0.imagenet", "lab_resnet.fmnist_source"):
         try:
-            cfg = pretrained(name).pretrained_cfg
+            cfg = pretrained(name).course_cfg
             print(f"ok    {name}: {len(cfg.classes)} classes, input {cfg.input_size}")
         except WeightsUnavailableError as err:
             problems += 1

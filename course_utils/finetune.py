@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> dict:
     seed_everything(args.seed)
     task = load_task(args.classes, args.k, args.val_per_class, args.seed)
     model = pretrained(args.model, num_classes=len(args.classes))
-    cfg = model.pretrained_cfg.resized(args.image_size) if args.image_size else model.pretrained_cfg
+    cfg = model.course_cfg.resized(args.image_size) if args.image_size else model.course_cfg
     train = TensorLoader(*task.train, batch_size=args.batch_size, shuffle=True, augment="flip",
                          transform=cfg.preprocess, seed=args.seed)
     val = TensorLoader(*task.val, batch_size=512, transform=cfg.preprocess)

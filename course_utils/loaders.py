@@ -121,7 +121,7 @@ class TensorLoader(SeededShuffle):
             a random crop after ``pad`` pixels of zero padding), or a callable ``batch -> batch``
             (a callable uses the global RNG: call :func:`~course_utils.seed_everything` first).
         transform: ``uint8 batch -> float model input``, for example a pretrained model's
-            ``pretrained_cfg.preprocess``; default :func:`to_float` (channel dim, /255).
+            ``course_cfg.preprocess``; default :func:`to_float` (channel dim, /255).
         device: where the data lives; default :func:`~course_utils.get_device`.
         drop_last: skip a last, smaller batch.
         seed: seed of the loader's generator; default: drawn from PyTorch's global generator.

@@ -178,7 +178,7 @@ def list_pretrained() -> list[str]:
 
 
 def pretrained(name: str, num_classes: int | None = None, weights: str | None = "default") -> nn.Module:
-    """Build a backbone by name with its pretrained weights; ``model.pretrained_cfg`` says how to feed it.
+    """Build a backbone by name with its pretrained weights; ``model.course_cfg`` says how to feed it.
 
     Args:
         name: one of :func:`list_pretrained`. Offline, ``efficientnet_lite0.imagenet`` (ImageNet) and
@@ -188,10 +188,11 @@ def pretrained(name: str, num_classes: int | None = None, weights: str | None = 
             architecture), the baseline that shows what pretraining is worth.
 
     Returns:
-        The model, in eval mode, on the CPU, with a ``pretrained_cfg`` attribute (:class:`PretrainedCfg`).
+        The model, in eval mode, on the CPU, with a ``course_cfg`` attribute (:class:`PretrainedCfg`).
+        (Its own name: timm models keep timm's ``pretrained_cfg``, so ``timm.data`` still works.)
 
     >>> model = pretrained("lab_resnet.fmnist_source", weights=None)
-    >>> model.pretrained_cfg.input_size
+    >>> model.course_cfg.input_size
     (1, 28, 28)
     """
     if name not in _BUILDERS:
@@ -211,5 +212,5 @@ def pretrained(name: str, num_classes: int | None = None, weights: str | None = 
         from .surgery import replace_head
 
         replace_head(model, num_classes)
-    model.pretrained_cfg = cfg
+    model.course_cfg = cfg
     return model.eval()

@@ -85,7 +85,7 @@ def training_flops(strategy: str, num_classes: int = 3) -> float:
     True
     """
     model, _ = _model(strategy, num_classes)
-    return flops_per_training_image(model, model.pretrained_cfg.input_size)
+    return flops_per_training_image(model, model.course_cfg.input_size)
 
 
 def race(task: Task, strategy: str, target: float, budget: float, batch_size: int = 128,
@@ -95,7 +95,7 @@ def race(task: Task, strategy: str, target: float, budget: float, batch_size: in
     curve."""
     seed_everything(seed)
     model, optimizer = _model(strategy, len(task.classes))
-    preprocess = model.pretrained_cfg.preprocess
+    preprocess = model.course_cfg.preprocess
     train = TensorLoader(*task.train, batch_size=batch_size, shuffle=True, augment="flip",
                          transform=preprocess, seed=seed)
     val = TensorLoader(*task.val, batch_size=1024, transform=preprocess)

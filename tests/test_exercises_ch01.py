@@ -19,7 +19,7 @@ class TinyNet(nn.Module):
         self.bn = nn.BatchNorm2d(4)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(4, num_classes)
-        self.pretrained_cfg = PretrainedCfg("tiny", [f"c{i}" for i in range(num_classes)],
+        self.course_cfg = PretrainedCfg("tiny", [f"c{i}" for i in range(num_classes)],
                                             (3, 8, 8), (0.5,) * 3, (0.5,) * 3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

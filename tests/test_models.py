@@ -14,7 +14,7 @@ BUILDING_CLASSES = {"bell cote", "palace", "monastery", "church", "dome", "boath
 
 
 def _top(model, image: np.ndarray, k: int) -> list[str]:
-    cfg = model.pretrained_cfg
+    cfg = model.course_cfg
     x = torch.from_numpy(image.copy()).permute(2, 0, 1).unsqueeze(0)
     with torch.no_grad():
         logits = model(cfg.preprocess(x))
@@ -47,7 +47,7 @@ def test_random_weights_do_not_know_the_photo(photos):
 
 
 def test_imagenet_cfg_has_1000_classes_and_its_normalisation(lite0):
-    cfg = lite0.pretrained_cfg
+    cfg = lite0.course_cfg
     assert len(cfg.classes) == 1000 and cfg.mean == (0.5, 0.5, 0.5) and cfg.input_size == (3, 224, 224)
 
 
@@ -66,7 +66,7 @@ def test_lab_checkpoint_reaches_its_recorded_source_accuracy():
     from course_utils.pretrain import accuracy
 
     model = pretrained("lab_resnet.fmnist_source")
-    meta = model.pretrained_cfg.meta
+    meta = model.course_cfg.meta
     fm = fashion_mnist(download=False)
     x, y = select_classes(fm.test_images, fm.test_labels, meta["source_classes"])
     measured = accuracy(model, x, y)
@@ -86,7 +86,7 @@ def test_lab_preprocess_matches_the_pretraining_normalisation():
     from course_utils.pretrain import normalise
 
     images = torch.randint(0, 256, (4, 28, 28), dtype=torch.uint8)
-    cfg = pretrained("lab_resnet.fmnist_source", weights=None).pretrained_cfg
+    cfg = pretrained("lab_resnet.fmnist_source", weights=None).course_cfg
     assert torch.allclose(cfg.preprocess(images), normalise(images))
 
 
@@ -114,6 +114,14 @@ def test_offline_torchvision_weights_name_the_offline_model(monkeypatch):
 
 
 def test_preprocess_resizes_grayscale_to_colour():
-    cfg = pretrained("efficientnet_lite0.imagenet", weights=None).pretrained_cfg.resized(64)
+    cfg = pretrained("efficientnet_lite0.imagenet", weights=None).course_cfg.resized(64)
     x = cfg.preprocess(torch.full((2, 28, 28), 255, dtype=torch.uint8))
     assert x.shape == (2, 3, 64, 64) and torch.allclose(x, torch.ones_like(x))
+
+
+def test_timm_keeps_its_own_pretrained_cfg_beside_the_course_cfg():
+    import timm.data
+
+    model = pretrained("efficientnet_lite0.imagenet", weights=None)
+    config = timm.data.resolve_data_config(model=model)  # reads timm's dict, untouched
+    assert config["input_size"][0] == 3 and model.course_cfg.input_size == (3, 224, 224)

@@ -71,7 +71,7 @@ def check_head(model: nn.Module, reference: nn.Module, num_classes: int = 10,
         return _report([f"The reference's head already has {num_classes} outputs, so the original "
                         "model was changed before you copied it. Load it again and change only "
                         "a copy."], "")
-    in_channels = getattr(getattr(model, "pretrained_cfg", None), "input_size", (3,))[0]
+    in_channels = getattr(getattr(model, "course_cfg", None), "input_size", (3,))[0]
     was_training = model.training
     try:
         with torch.no_grad():
@@ -130,7 +130,7 @@ def top5(model: nn.Module, photo: np.ndarray | torch.Tensor) -> list[tuple[str, 
     [('daisy', 0.198), ...]
     """
     x = torch.tensor(np.asarray(photo)).permute(2, 0, 1).unsqueeze(0)  # copies
-    cfg = model.pretrained_cfg
+    cfg = model.course_cfg
     was_training = model.training
     try:
         with torch.no_grad():
@@ -147,7 +147,7 @@ def check_top5(answer: Sequence[str | tuple[str, float]], model: nn.Module,
 
     Args:
         answer: five class names, or five ``(name, probability)`` pairs, highest first.
-        model: a model from ``pretrained(...)`` (it has ``pretrained_cfg``).
+        model: a model from ``pretrained(...)`` (it has ``course_cfg``).
         photo: the H x W x 3 uint8 photo.
 
     Returns:
@@ -161,7 +161,7 @@ def check_top5(answer: Sequence[str | tuple[str, float]], model: nn.Module,
     names = [a[0] if isinstance(a, (tuple, list)) else a for a in answer]
     names = [n.item() if hasattr(n, "item") else n for n in names]
     if not all(isinstance(n, str) for n in names):
-        return _report(["Give class names (strings), e.g. model.pretrained_cfg.classes[i], not "
+        return _report(["Give class names (strings), e.g. model.course_cfg.classes[i], not "
                         "class indices."], "")
     expected = [name for name, _ in top5(model, photo)]
     problems: list[str] = []
@@ -174,7 +174,7 @@ def check_top5(answer: Sequence[str | tuple[str, float]], model: nn.Module,
                             "highest first (tensor.topk(5) does that).")
         elif names[0] != expected[0]:
             problems.append(f"{len(missing)} of the 5 names differ, the first one included. Did "
-                            "you use model.pretrained_cfg.preprocess on a 1 x 3 x H x W batch "
+                            "you use model.course_cfg.preprocess on a 1 x 3 x H x W batch "
                             "(permute the photo's H x W x 3 axes) and put the model in eval mode?")
         else:
             problems.append(f"The top-1 is right but {len(missing)} of the other names differ "
