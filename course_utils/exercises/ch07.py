@@ -10,10 +10,11 @@ notebook's ``Stage`` dataclass, a ``SimpleNamespace``)::
     Stage(name="last blocks", train_from="blocks.5", lr_lo=1e-4, lr_hi=1e-3,
           max_epochs=8, patience=2)
 
-:func:`check_recipe` says whether the recipe follows the chapter's rules and, if not, what to fix:
-unfreeze from the head towards the input, end with the whole network, early layers slower than
-the head (discriminative LRs), no LR that would wreck the pretrained weights, later stages no
-faster than earlier ones, and a patience that lets early stopping fire.
+:func:`check_recipe` is a pre-flight check: it refuses only what would stop a run or wreck the
+pretrained weights (unknown group names, missing fields, ``lr_lo`` above ``lr_hi``, an LR above
+``LR_MAX`` or below ``LR_MIN``, a patience that never lets early stopping fire), so one stage at a
+single learning rate passes too. Whether the recipe is GOOD is measured, not judged by its form:
+:func:`check_recipe_run` compares the validation accuracy the run reached with the linear probe's.
 
 >>> from types import SimpleNamespace as Stage
 >>> groups = ["stem", "blocks.0", "blocks.1", "head"]
