@@ -4,19 +4,9 @@ from dataclasses import dataclass, replace
 import pytest
 import timm
 
-from course_utils.exercises.ch07 import check_recipe, check_recipe_run, recipe_problems
+from course_utils.exercises.ch07 import Stage, check_recipe, check_recipe_run, recipe_problems
 
 GROUPS = ["stem", "blocks.0", "blocks.1", "blocks.2", "head"]
-
-
-@dataclass
-class Stage:
-    name: str
-    train_from: str
-    lr_lo: float
-    lr_hi: float
-    max_epochs: int
-    patience: int
 
 
 TOP = Stage("last blocks", "blocks.2", 1e-4, 1e-3, 8, 2)

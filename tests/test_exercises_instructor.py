@@ -1,6 +1,5 @@
 """course_utils.exercises.instructor: stubs replaced by the reference solutions, which then pass."""
 import statistics
-from dataclasses import dataclass
 
 from course_utils.exercises import check
 from course_utils.exercises.instructor import build, solve_cell
@@ -33,14 +32,7 @@ def test_both_stubs_of_a_cell_are_solved_and_pass(capsys):
 
 
 def test_a_value_exercise_becomes_the_reference_value(capsys):
-    @dataclass
-    class Stage:
-        name: str
-        train_from: str
-        lr_lo: float
-        lr_hi: float
-        max_epochs: int
-        patience: int
+    from course_utils.exercises.ch07 import Stage
 
     cell = "RECIPE = ...   # your stages\nRECIPE = check('07.recipe', RECIPE, record=False, " \
            "model_or_groups=['stem', 'blocks.5', 'head'])\n"
