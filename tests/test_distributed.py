@@ -69,7 +69,8 @@ def torchrun(*args: str) -> subprocess.CompletedProcess:
 
 def test_two_processes_match_one_process(tmp_path, monkeypatch):
     """The issue's check: torchrun with 2 CPU processes (gloo) against a single-process run."""
-    monkeypatch.setenv("COURSE_DEVICE", "cpu")  # the same device and precision as the 2 processes
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")  # the same device and precision as the 2 processes:
+    monkeypatch.setenv("COURSE_AMP", "off")     # torchrun on a CPU trains in fp32, so one process does
     # 600 training images (batches of 128 split evenly), 603 validation images (uneven shares)
     args = ["--k", "200", "--val-per-class", "201", "--head-epochs", "1", "--full-epochs", "1"]
     single = finetune.main([*args, "--out", str(tmp_path / "one")])
