@@ -1,4 +1,6 @@
 """course_utils.bench runs and reports; it asserts no timings (docs/performance.md has them)."""
+import math
+
 from course_utils import bench
 from course_utils.lab_net import LabResNet
 
@@ -28,7 +30,9 @@ def test_bench_reports_torch_compile(capsys):
     result = bench.main(["--images", "384", "--seconds", "0.2", "--compile"])
     out = capsys.readouterr().out
     assert "(b') fit(compile_model=True)" in out
-    assert result["compiled_img_s"] > 0 and result["compile_seconds"] > 0
+    # reported, not judged: the compile time is a difference of two timings and may be tiny or
+    # even negative when the compiler cache is warm or the machine is busy
+    assert result["compiled_img_s"] > 0 and math.isfinite(result["compile_seconds"])
 
 
 def test_layout_speeds_cover_both_models_and_layouts():
