@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from .checks import check_choice
 from .layer_groups import Groups, select
 
 BN_POLICIES = ("train", "frozen", "eval")
@@ -38,8 +39,7 @@ def set_bn_policy(model: nn.Module, policy: str, groups: Groups = None) -> None:
     >>> model.train().layer1[0].bn1.training, apply_bn_policy(model), model.layer1[0].bn1.training
     (True, None, False)
     """
-    if policy not in BN_POLICIES:
-        raise ValueError(f"Unknown BatchNorm policy {policy!r}; choose one of {BN_POLICIES}.")
+    check_choice("policy", policy, BN_POLICIES)
     for bn in select(model, groups)[1]:
         setattr(bn, _POLICY_ATTR, policy)
         if policy != "eval":

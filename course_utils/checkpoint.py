@@ -20,6 +20,8 @@ refuses to run code hidden in a file.
 """
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import pickle
 import random
@@ -31,6 +33,7 @@ import torch
 from torch import nn
 
 from .callbacks import Callback, add_param_group
+from .checks import check_instance, check_int
 from .distributed import is_main_process
 from .files import atomic_file
 from .surgery import freeze_state, load_freeze_state
@@ -77,7 +80,8 @@ def _keyed(callbacks: Iterable[Callback]) -> dict[str, Callback]:
 def save_checkpoint(path: str | os.PathLike, model: nn.Module,
                     optimizer: torch.optim.Optimizer | None = None, scheduler: Any = None,
                     epoch: int = -1, history: Any = None, extra: dict | None = None, *,
-                    loader: Any = None, callbacks: Iterable[Callback] = ()) -> None:
+                    loader: Any = None, callbacks: Iterable[Callback] = (),
+                    epochs: int | None = None) -> None:
     """Write everything needed to resume training to ``path``, atomically.
 
     Args:
@@ -90,13 +94,27 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module,
         extra: anything else made of tensors, numbers, strings, lists and dicts.
         loader: a loader with ``state_dict()`` (``TensorLoader``: its random generator).
         callbacks: callbacks whose ``state_dict()`` to save (best weights, early stopping...).
+        epochs: the epochs the run was planned for (a resume with other epochs is explained).
+
+    Raises:
+        IsADirectoryError: ``path`` is a folder. TypeError: ``extra`` holds something a safe
+        load (``weights_only=True``) could not read back, such as a function.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"path={str(path)!r} is a folder. HINT: give a file name, e.g. "
+                                f"{str(path / 'checkpoint.pt')!r}.")
+    check_instance("model", model, nn.Module, "save_checkpoint(path, model, ...).")
+    epoch = check_int("epoch", epoch, min=-1, example=0)
+    check_plain("extra", extra or {})
     name_of = {id(p): n for n, p in model.named_parameters()}
     checkpoint = {
         "format": FORMAT, "epoch": epoch, "arch": type(model).__name__,
         "model": model.state_dict(), "freeze": freeze_state(model),
         "optimizer": optimizer.state_dict() if optimizer is not None else None,
+        "optimizer_class": type(optimizer).__name__ if optimizer is not None else None,
+        "scheduler_class": type(scheduler).__name__ if scheduler is not None else None,
+        "scheduler_total_steps": total_steps(scheduler), "epochs": epochs,
         "optimizer_groups": None if optimizer is None else
         [[name_of[id(p)] for p in g["params"]] for g in optimizer.param_groups],
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
@@ -111,8 +129,43 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module,
         torch.save(checkpoint, f)
 
 
+def check_plain(name: str, value: Any) -> None:
+    """Only what ``torch.load(weights_only=True)`` reads back: tensors, numbers, strings,
+    None, and lists, tuples and dicts of them.
+
+    >>> check_plain("extra", {"f": print})
+    Traceback (most recent call last):
+    TypeError: extra['f'] is a builtin_function_or_method: a checkpoint can only hold tensors, numbers, strings, lists and dicts (weights_only=True cannot load the rest). HINT: store its name or its numbers instead.
+    """
+    if value is None or isinstance(value, (torch.Tensor, numbers.Number, str, bytes,
+                                           torch.dtype, torch.device)):
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_plain(f"{name}[{key!r}]", item)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            check_plain(f"{name}[{i}]", item)
+    else:
+        raise TypeError(f"{name} is a {type(value).__name__}: a checkpoint can only hold "
+                        "tensors, numbers, strings, lists and dicts (weights_only=True cannot "
+                        "load the rest). HINT: store its name or its numbers instead.")
+
+
+def total_steps(scheduler: Any) -> int | None:
+    """The steps a course schedule (or a OneCycleLR) was built for; None if unknown."""
+    steps = getattr(scheduler, "course_total_steps", getattr(scheduler, "total_steps", None))
+    return steps if isinstance(steps, int) else None
+
+
 def read_checkpoint(path: str | os.PathLike) -> dict:
     """Load a checkpoint file safely (``weights_only=True``, on the CPU) and check its format."""
+    if Path(path).is_dir():
+        raise CheckpointError(f"path={str(path)!r} is a folder, not a checkpoint file. HINT: "
+                              "give the .pt file inside it.")
+    if not Path(path).exists():
+        raise FileNotFoundError(f"path={str(path)!r}: no such checkpoint. HINT: check the name; "
+                                "SaveCheckpoint(path) writes one after each epoch of fit().")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -155,6 +208,59 @@ def check_architecture(model: nn.Module, state: dict[str, torch.Tensor], arch: s
             "(same head size: replace_head(model, num_classes)) before loading.")
 
 
+NEW_RUN = ("load the weights only, load_checkpoint(path, model), and start a new fit() "
+           "without resume_from.")
+
+
+def check_resumable(checkpoint: dict, model: nn.Module, optimizer: torch.optim.Optimizer | None,
+                    scheduler: Any) -> None:
+    """Refuse, before anything is loaded, an optimizer or schedule other than the saved run's:
+    loading would silently replace the new settings (or fail in the middle of training)."""
+    if optimizer is None or checkpoint["optimizer"] is None:
+        return
+    check_instance("optimizer", optimizer, torch.optim.Optimizer, "pass the run's optimizer.")
+    saved_class = checkpoint.get("optimizer_class")
+    if saved_class and saved_class != type(optimizer).__name__:
+        raise CheckpointError(f"optimizer: the checkpoint was saved with {saved_class}, this run "
+                              f"uses {type(optimizer).__name__}; its state cannot carry over. "
+                              f"HINT: resume with {saved_class}, or {NEW_RUN}")
+    saved_groups = checkpoint["optimizer_groups"]
+    name_of = {id(p): n for n, p in model.named_parameters()}
+    now = [[name_of.get(id(p), "?") for p in g["params"]] for g in optimizer.param_groups]
+    extra = [n for names in saved_groups[len(now):] for n in names]
+    if now != saved_groups[:len(now)] or any(n not in name_of.values() for n in extra):
+        raise CheckpointError("The optimizer's parameter groups differ from the checkpoint's. "
+                              "HINT: freeze the same layers and build the optimizer the same way "
+                              "as in the saved run, or pass optimizer=None to load weights only.")
+    for i, (group, saved) in enumerate(zip(optimizer.param_groups,
+                                           checkpoint["optimizer"]["param_groups"])):
+        for key in ("lr", "weight_decay"):
+            mine = float(group.get(f"initial_{key}", group.get(key, 0.0)))
+            theirs = float(saved.get(f"initial_{key}", saved.get(key, 0.0)))
+            if not math.isclose(mine, theirs, rel_tol=1e-6, abs_tol=1e-12):
+                raise CheckpointError(
+                    f"{key}: the checkpoint's run used {key}={theirs:g} (parameter group {i}), "
+                    f"this run {key}={mine:g}. Resuming would silently keep {theirs:g}. "
+                    f"HINT: resume with {key}={theirs:g}, or {NEW_RUN}")
+    saved_class, now_class = checkpoint.get("scheduler_class"), type(scheduler).__name__
+    if "scheduler_class" in checkpoint and (saved_class is None) != (scheduler is None):
+        had = f"a {saved_class} schedule" if saved_class else "no schedule"
+        has = f"a {now_class}" if scheduler is not None else "none"
+        raise CheckpointError(f"scheduler: the checkpoint's run had {had}, this run has {has}; "
+                              f"the learning rate would jump. HINT: resume with the same "
+                              f"scheduler, or {NEW_RUN}")
+    saved_steps, steps = checkpoint.get("scheduler_total_steps"), total_steps(scheduler)
+    if saved_steps is not None and steps is not None and saved_steps != steps:
+        epochs = checkpoint.get("epochs")
+        same = f"epochs={epochs}" if epochs else "the same epochs"
+        raise CheckpointError(
+            f"epochs: the checkpoint's schedule was planned for {saved_steps} steps"
+            f"{f' (epochs={epochs})' if epochs else ''}, this run's for {steps} (total_steps "
+            f"{saved_steps} vs {steps}). Resuming would jump to another point of the learning-"
+            f"rate schedule (one_cycle would stop with an error). HINT: resume with {same}, or "
+            f"{NEW_RUN}")
+
+
 def _restore_optimizer(optimizer: torch.optim.Optimizer, checkpoint: dict, model: nn.Module,
                        scheduler: Any) -> None:
     saved_groups, saved = checkpoint["optimizer_groups"], checkpoint["optimizer"]
@@ -188,8 +294,10 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module,
     Raises:
         CheckpointError: not a checkpoint, another architecture, or a file carrying code.
     """
+    check_instance("model", model, nn.Module, "load_checkpoint(path, model, ...).")
     checkpoint = read_checkpoint(path)
     check_architecture(model, checkpoint["model"], checkpoint.get("arch", "?"))
+    check_resumable(checkpoint, model, optimizer, scheduler)  # all checks before any change
     before = ({k: v.clone() for k, v in model.state_dict().items()}, freeze_state(model),
               len(optimizer.param_groups) if optimizer is not None else 0,
               list(getattr(scheduler, "base_lrs", [])))
@@ -232,7 +340,13 @@ class SaveCheckpoint(Callback):
     order = 50  # after BestWeights and EarlyStopping have updated their state
 
     def __init__(self, path: str | os.PathLike, every: int = 1) -> None:
-        self.path, self.every = str(path), every
+        self.path, self.every = str(path), check_int("every", every, min=1, example=1)
+        try:
+            self.path.format(epoch=0)
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError(f"path={self.path!r}: the only placeholder a checkpoint name may "
+                             f"hold is {{epoch}} (not {err}). HINT: e.g. 'run-{{epoch}}.pt'; "
+                             "write {{ and }} for literal braces.") from None
 
     def on_epoch_end(self, state: Any) -> None:
         if not is_main_process():  # under torchrun one process writes the file
@@ -240,4 +354,5 @@ class SaveCheckpoint(Callback):
         if (state.epoch + 1) % self.every == 0 or state.epoch + 1 == state.epochs:
             save_checkpoint(self.path.format(epoch=state.epoch), state.model, state.optimizer,
                             state.scheduler, epoch=state.epoch, history=state.history,
-                            loader=state.train_loader, callbacks=state.callbacks)
+                            loader=state.train_loader, callbacks=state.callbacks,
+                            epochs=state.epochs)

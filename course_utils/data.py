@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .checks import check_bool, check_images_labels, check_int, check_number
 from .debian import DebianFetchError, fetch_debian_files
 from .paths import data_dir
 
@@ -146,6 +147,8 @@ def _warn_if_data_dir_unused(folder: Path | None) -> None:
         return
     have = sorted(p.name for d in candidate_dirs()[:3] for p in d.glob("*-ubyte.gz"))
     detail = f"it holds only {', '.join(have)}" if have else "it holds none of the four files"
+    if not data_dir().exists():
+        detail = "that folder does not exist"
     warnings.warn(f"COURSE_DATA_DIR={env!r} is set but {detail}; Fashion-MNIST was read from "
                   f"{folder} instead. Copy the four *-ubyte.gz files there, or unset the "
                   "variable.", UserWarning, stacklevel=3)
@@ -159,14 +162,14 @@ def select_classes(images: torch.Tensor, labels: torch.Tensor, classes: list[int
     >>> y.tolist()
     [0, 1, 0]
     """
-    classes = [int(c) for c in classes]
-    if not classes or len(set(classes)) != len(classes):
-        raise ValueError(f"classes={classes}: give each class once (at least one), e.g. "
-                         "[2, 4, 6]; class classes[i] becomes label i.")
-    missing = sorted(set(classes) - set(labels.unique().tolist()))
+    images, labels = check_images_labels(images, labels)
+    classes = check_classes(classes)
+    relabel = check_bool("relabel", relabel)
+    present = sorted(labels.unique().tolist())
+    missing = sorted(set(classes) - set(present))
     if missing:
-        raise ValueError(f"classes={classes}: no example has label {missing}. The labels present "
-                         f"are {sorted(labels.unique().tolist())}.")
+        raise ValueError(f"classes={classes}: no example has label {missing}. HINT: use labels "
+                         f"that are present: {present}.")
     classes_t = torch.as_tensor(classes)
     keep = torch.isin(labels, classes_t)
     kept = labels[keep]
@@ -177,6 +180,33 @@ def select_classes(images: torch.Tensor, labels: torch.Tensor, classes: list[int
     return images[keep], kept
 
 
+def check_classes(classes: object) -> list[int]:
+    """A list of distinct class indices (ints, or a 1-D integer tensor), at least one.
+
+    >>> check_classes(["Coat"])
+    Traceback (most recent call last):
+    TypeError: classes=['Coat']: give class indices (ints), not names. HINT: CLASSES.index('Coat') is 4.
+    """
+    if isinstance(classes, torch.Tensor):
+        classes = classes.tolist() if classes.dim() == 1 and not classes.is_floating_point() \
+            else [classes]
+    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
+        raise TypeError(f"classes={classes!r}: give a list of class indices, e.g. [2, 4, 6] "
+                        "(class classes[i] becomes label i).")
+    classes = list(classes)
+    names = [c for c in classes if isinstance(c, str)]
+    if names:
+        hint = f" HINT: CLASSES.index({names[0]!r}) is {CLASSES.index(names[0])}." \
+            if names[0] in CLASSES else f" HINT: Fashion-MNIST's are {CLASSES} (index = class)."
+        raise TypeError(f"classes={classes!r}: give class indices (ints), not names.{hint}")
+    out = [check_int(f"classes[{i}]", c, min=0, example=2) if not isinstance(c, int) or
+           isinstance(c, bool) else c for i, c in enumerate(classes)]
+    if not out or len(set(out)) != len(out):
+        raise ValueError(f"classes={out}: give each class once (at least one), e.g. "
+                         "[2, 4, 6]; class classes[i] becomes label i.")
+    return out
+
+
 def k_per_class(images: torch.Tensor, labels: torch.Tensor, k: int,
                 seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw ``k`` labelled examples of every class (a few-shot training set), reproducibly.
@@ -185,15 +215,15 @@ def k_per_class(images: torch.Tensor, labels: torch.Tensor, k: int,
     >>> torch.bincount(y).tolist()
     [2, 2]
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k={k!r}: the number of examples per class must be a whole number, "
-                         "1 or more (for example k=50).")
-    generator = torch.Generator().manual_seed(seed)
+    images, labels = check_images_labels(images, labels)
+    k = check_int("k", k, min=1, example=50)
+    generator = torch.Generator().manual_seed(check_int("seed", seed))
     chosen = []
     for c in labels.unique().tolist():
         idx = (labels == c).nonzero().flatten()
         if len(idx) < k:
-            raise ValueError(f"class {c} has only {len(idx)} examples, fewer than k={k}.")
+            raise ValueError(f"k={k}: class {c} has only {len(idx)} examples. HINT: use "
+                             f"k={len(idx)} or less.")
         chosen.append(idx[torch.randperm(len(idx), generator=generator)[:k]])
     order = torch.cat(chosen)
     order = order[torch.randperm(len(order), generator=generator)]
@@ -209,12 +239,20 @@ def train_val_split(images: torch.Tensor, labels: torch.Tensor, val_fraction: fl
     >>> len(yt), len(yv)
     (6, 4)
     """
-    generator = torch.Generator().manual_seed(seed)
+    images, labels = check_images_labels(images, labels)
+    val_fraction = check_number("val_fraction", val_fraction, low=0, high=1, low_open=True,
+                                high_open=True, example=0.2)
+    generator = torch.Generator().manual_seed(check_int("seed", seed))
     train_idx, val_idx = [], []
     for c in labels.unique().tolist():
         idx = (labels == c).nonzero().flatten()
         idx = idx[torch.randperm(len(idx), generator=generator)]
         n_val = round(len(idx) * val_fraction)
+        if not 0 < n_val < len(idx):
+            raise ValueError(f"val_fraction={val_fraction:g}: class {c} has {len(idx)} examples, "
+                             f"so {n_val} would go to validation and {len(idx) - n_val} to "
+                             "training; each split needs at least one. HINT: use a fraction "
+                             "nearer 0.5, or fewer, larger classes.")
         val_idx.append(idx[:n_val])
         train_idx.append(idx[n_val:])
     tr, va = torch.cat(train_idx).sort().values, torch.cat(val_idx).sort().values

@@ -12,11 +12,14 @@ these names.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
+
+from .checks import check_instance
 
 # (group name, regex over parameter/module names); "{}" in a name takes the regex's capture.
 GroupRules = list[tuple[str, str]]
@@ -73,6 +76,29 @@ def classify(name: str, rules: GroupRules) -> str | None:
     return None
 
 
+def check_rules(rules: object) -> GroupRules:
+    """``rules`` as ``[(group_name, regex), ...]`` with regexes that compile.
+
+    >>> check_rules([("stem", "(stem")])
+    Traceback (most recent call last):
+    ValueError: rules: the regex '(stem' of group 'stem' does not compile (missing ), unterminated subpattern at position 0). HINT: test it with re.match(regex, 'stem.0.weight').
+    """
+    ok = isinstance(rules, (list, tuple)) and all(
+        isinstance(r, (list, tuple)) and len(r) == 2 and all(isinstance(t, str) for t in r)
+        for r in rules)
+    if not ok:
+        raise TypeError(f"rules={rules!r:.60}: give a list of (group_name, regex) pairs, e.g. "
+                        "[('stem', r'^conv1'), ('head', r'^fc')], or None for the defaults.")
+    for name, pattern in rules:
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise ValueError(f"rules: the regex {pattern!r} of group {name!r} does not compile "
+                             f"({err}). HINT: test it with re.match(regex, "
+                             f"'{name}.0.weight').") from None
+    return list(rules)
+
+
 def group_parameters(model: nn.Module, rules: GroupRules | None = None,
                      ) -> dict[str, list[tuple[str, nn.Parameter]]]:
     """Every named parameter, sorted into layer groups ordered from input to output.
@@ -82,7 +108,9 @@ def group_parameters(model: nn.Module, rules: GroupRules | None = None,
     >>> [name for name, _ in groups["head"]]
     ['fc.weight', 'fc.bias']
     """
-    rules = rules or group_rules(model)
+    check_instance("model", model, nn.Module, "pass the model itself, e.g. "
+                   "pretrained('resnet18.imagenet').")
+    rules = check_rules(rules) if rules is not None else group_rules(model)
     groups: dict[str, list[tuple[str, nn.Parameter]]] = {}
     for name, param in model.named_parameters():
         group = classify(name, rules)
@@ -134,10 +162,16 @@ def select(model: nn.Module, groups: Groups) -> tuple[list[nn.Parameter], list[_
     >>> len(params), len(bns)
     (3, 1)
     """
+    check_instance("model", model, nn.Module, "pass the model itself, then the groups.")
     if groups is None:
         groups = [model]
     elif isinstance(groups, (str, nn.Module)):
         groups = [groups]
+    elif not isinstance(groups, Iterable):
+        raise TypeError(f"groups={groups!r}: give layer group names (see layer_groups(model)), "
+                        "modules, or a list of them. HINT: to freeze by position use "
+                        f"freeze_to(model, {groups!r}).")
+    groups = list(groups)
     rules = group_rules(model)
     named = group_parameters(model, rules)
     params: list[nn.Parameter] = []
@@ -150,6 +184,12 @@ def select(model: nn.Module, groups: Groups) -> tuple[list[nn.Parameter], list[_
             params += [p for _, p in named[g]]
             bns += [m for n, m in model.named_modules()
                     if isinstance(m, _BatchNorm) and classify(n, rules) == g]
+        elif isinstance(g, str):
+            close = difflib.get_close_matches(g, named, n=1)
+            hint = f"Did you mean {close[0]!r}? " if close else ""
+            raise KeyError(f"groups: no layer group {g!r}. {hint}HINT: this model's groups are "
+                           f"{list(named)}.")
         else:
-            raise KeyError(f"No layer group {g!r}; this model's groups are {list(named)}.")
+            raise TypeError(f"groups: {g!r} is not a layer group name or a module. HINT: use "
+                            f"names from {list(named)}.")
     return params, bns

@@ -20,6 +20,8 @@ from typing import Callable, Iterator
 import torch
 import torch.nn.functional as F
 
+from .checks import (check_bool, check_callable, check_device, check_images_labels, check_int,
+                     check_tensor)
 from .device import get_device
 
 AUGMENTS = ("flip", "crop", "flip_crop")
@@ -31,11 +33,11 @@ def check_pixel_range(images: torch.Tensor) -> None:
 
     >>> check_pixel_range(torch.full((1, 2, 2), 200.0))
     Traceback (most recent call last):
-    ValueError: These float images have values up to 200: they look like 0..255 pixels. Pass them as uint8 (images.to(torch.uint8)) or divide them by 255 first.
+    ValueError: These float images have values up to 200: they look like 0..255 pixels. HINT: pass them as uint8 (images.to(torch.uint8)) or divide them by 255 first.
     """
     if images.is_floating_point() and images.numel() and float(images.max()) > 1.5:
         raise ValueError(f"These float images have values up to {float(images.max()):.0f}: they "
-                         "look like 0..255 pixels. Pass them as uint8 (images.to(torch.uint8)) "
+                         "look like 0..255 pixels. HINT: pass them as uint8 (images.to(torch.uint8)) "
                          "or divide them by 255 first.")
 
 
@@ -46,6 +48,10 @@ def to_float(images: torch.Tensor) -> torch.Tensor:
     >>> to_float(torch.full((1, 2, 2), 255, dtype=torch.uint8)).flatten().tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
+    check_tensor("images", images, min_dims=2, nonempty=False)
+    if not (images.dtype == torch.uint8 or images.is_floating_point()):
+        raise TypeError(f"images have dtype {images.dtype}: pixels must be torch.uint8 (0..255) "
+                        "or floats in [0, 1]. HINT: images.to(torch.uint8) for 0..255 values.")
     x = images.unsqueeze(1) if images.dim() == 3 else images
     return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
 
@@ -70,6 +76,9 @@ def random_flip_crop(images: torch.Tensor, pad: int = 2, flip: bool = True,
     >>> random_flip_crop(x, pad=0, flip=False).equal(x)
     True
     """
+    check_tensor("images", images, min_dims=3, max_dims=4, nonempty=False)
+    pad = check_int("pad", pad, min=0, example=2)
+    flip = check_bool("flip", flip)
     n, h, w = images.shape[0], images.shape[-2], images.shape[-1]
     device = images.device
     if flip:
@@ -138,11 +147,19 @@ class TensorLoader(SeededShuffle):
                  transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
                  device: str | torch.device | None = None, drop_last: bool = False,
                  seed: int | None = None, pad: int = 2) -> None:
-        if len(images) != len(labels):
-            raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match.")
+        images, labels = check_images_labels(images, labels, min_dims=2)
+        batch_size = check_int("batch_size", batch_size, min=1, example=128)
+        shuffle, drop_last = check_bool("shuffle", shuffle), check_bool("drop_last", drop_last)
         if isinstance(augment, str) and augment not in AUGMENTS:
             raise ValueError(f"augment={augment!r}: use one of {AUGMENTS}, a callable or None.")
-        self.device = torch.device(device) if device is not None else get_device(verbose=False)
+        if augment is not None and not isinstance(augment, str):
+            check_callable("augment", augment, "'flip_crop' or a function batch -> batch")
+        if transform is not None:
+            check_callable("transform", transform, "model.course_cfg.preprocess")
+        pad = check_int("pad", pad, min=0, example=2)
+        seed = None if seed is None else check_int("seed", seed)
+        self.device = check_device("device", device) if device is not None else \
+            get_device(verbose=False)
         self.images = images.to(self.device)  # the one and only copy to the device
         self.labels = labels.to(self.device, torch.long)
         self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
@@ -169,6 +186,8 @@ class TensorLoader(SeededShuffle):
         >>> [y.tolist() for x, y in loader.sharded(rank=1, world_size=2)]
         [[1, 3], [5, 7]]
         """
+        world_size = check_int("world_size", world_size, min=1, example=2)
+        rank = check_int("rank", rank, min=0, max=world_size - 1, example=0)
         if even and self.batch_size % world_size:
             raise ValueError(f"batch_size={self.batch_size} cannot be split evenly over "
                              f"{world_size} processes. HINT: use a multiple of {world_size}.")

@@ -26,6 +26,7 @@ from torch import nn
 
 from .batches import forward, to_device
 from .batchnorm import apply_bn_policy
+from .checks import check_callable, check_choice, check_instance, check_int, check_number
 
 RULES = {
     "steepest": "steepest descent of the smoothed loss (most negative slope vs log LR, "
@@ -84,8 +85,7 @@ def suggest_lr(lrs: list[float], losses: list[float], rule: str = "steepest") ->
     >>> round(math.log10(lr), 1)
     -2.5
     """
-    if rule not in RULES:
-        raise ValueError(f"Unknown rule {rule!r}; choose one of {list(RULES)}.")
+    check_choice("rule", rule, RULES)
     best = int(np.argmin(losses))
     skip = len(losses) // 10
     if rule == "steepest" and best - skip >= 3:
@@ -102,7 +102,8 @@ def _batches(loader: Iterable) -> Iterator:
             empty = False
             yield batch
         if empty:
-            raise ValueError("The loader gave no batches.")
+            raise ValueError("The loader gave no batches. HINT: check the data that built it "
+                             "(an empty selection?) and its batch_size/drop_last.")
 
 
 def _snapshot(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader: object) -> dict:
@@ -136,6 +137,34 @@ def _restore(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader: 
         torch.cuda.set_rng_state_all(snap["cuda_rng"])
 
 
+def check_lr_find_args(model: object, loader: object, loss_fn: object, optimizer: object,
+                       start_lr: object, end_lr: object, num_steps: object, beta: object,
+                       diverge: object, rule: object) -> None:
+    """Check every option of :func:`lr_find` before the model is touched."""
+    check_instance("model", model, nn.Module, "lr_find(model, train_loader).")
+    if not hasattr(loader, "__iter__"):
+        raise TypeError(f"loader={loader!r:.60}: give an iterable of (x, y) batches, e.g. a "
+                        "TensorLoader. HINT: TensorLoader(images, labels, batch_size=64).")
+    if isinstance(loader, (list, tuple)) and not loader:
+        raise ValueError("loader=[]: The loader gave no batches. HINT: give at least one "
+                         "(x, y) batch.")
+    if loss_fn is not None:
+        check_callable("loss_fn", loss_fn, "nn.CrossEntropyLoss()")
+    if optimizer is not None:
+        check_instance("optimizer", optimizer, torch.optim.Optimizer,
+                       "torch.optim.AdamW(param_groups(model, lr)), or None.")
+    start = check_number("start_lr", start_lr, low=0, low_open=True, example=1e-7)
+    end = check_number("end_lr", end_lr, low=0, low_open=True, example=10.0)
+    if start >= end:
+        raise ValueError(f"start_lr={start_lr!r} and end_lr={end_lr!r}: the test sweeps from "
+                         "a small LR up to a large one. HINT: use start_lr < end_lr, e.g. "
+                         "start_lr=1e-7, end_lr=10.")
+    check_int("num_steps", num_steps, min=2, example=100)
+    check_number("beta", beta, low=0, high=1, high_open=True, example=0.9)
+    check_number("diverge", diverge, low=1, low_open=True, example=4.0)
+    check_choice("rule", rule, RULES)
+
+
 def lr_find(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None,
             optimizer: torch.optim.Optimizer | None = None, start_lr: float = 1e-7,
             end_lr: float = 10.0, num_steps: int = 100, beta: float = 0.9, diverge: float = 4.0,
@@ -166,8 +195,8 @@ def lr_find(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None,
     Returns:
         An ``LRFindResult`` with ``.lrs``, ``.losses``, ``.suggestion``, ``.rule`` and ``.plot()``.
     """
-    if num_steps < 2 or not 0 < start_lr < end_lr:
-        raise ValueError("Need num_steps >= 2 and 0 < start_lr < end_lr.")
+    check_lr_find_args(model, loader, loss_fn, optimizer, start_lr, end_lr, num_steps, beta,
+                       diverge, rule)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     device = next(model.parameters()).device
     snap = _snapshot(model, optimizer, loader)

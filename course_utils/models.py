@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .checks import check_int, check_tensor
 from .data import CLASSES as FASHION_CLASSES
 from .lab_net import LabResNet
 from .loaders import check_pixel_range, to_float
@@ -46,6 +47,7 @@ class PretrainedCfg:
 
     def resized(self, size: int) -> "PretrainedCfg":
         """The same preprocessing at another square image size (smaller is faster on a CPU)."""
+        size = check_int("size", size, min=1, example=self.input_size[-1])
         return replace(self, input_size=(self.input_size[0], size, size))
 
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
@@ -60,10 +62,15 @@ class PretrainedCfg:
         """
         from torchvision.transforms.v2 import functional as F
 
+        check_tensor("images", images, min_dims=3, max_dims=4)
+        channels, height, width = self.input_size
+        if images.dim() == 4 and images.shape[1] not in (1, 3):
+            raise ValueError(f"images have shape {tuple(images.shape)}: {images.shape[1]} "
+                             f"channels, but {self.name} takes 1 (grayscale) or 3 (colour). "
+                             "HINT: images are (N, H, W) or (N, C, H, W) with C = 1 or 3.")
         if images.device.type == "cpu":  # on a GPU the check would make every batch wait
             check_pixel_range(images)
         x = to_float(images)  # uint8 -> [0, 1]; floats must already be there
-        channels, height, width = self.input_size
         if x.shape[1] == 1 and channels == 3:
             x = x.expand(-1, 3, -1, -1)
         elif x.shape[1] == 3 and channels == 1:
@@ -195,18 +202,20 @@ def pretrained(name: str, num_classes: int | None = None, weights: str | None = 
     >>> model.course_cfg.input_size
     (1, 28, 28)
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name={name!r}: give the model's name as a string, e.g. "
+                        f"'resnet18.imagenet'. Valid names: {', '.join(list_pretrained())}")
     if name not in _BUILDERS:
         import difflib
 
         close = difflib.get_close_matches(name, _BUILDERS, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise UnknownModelError(f"Unknown model '{name}'.{hint} Valid names: {', '.join(list_pretrained())}")
-    if weights not in ("default", None):
-        raise ValueError(f"weights must be 'default' or None, not {weights!r}.")
-    if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
-                                    or num_classes < 1):
-        raise ValueError(f"num_classes={num_classes!r}: the new head needs a whole number of "
-                         "classes, 1 or more (or None to keep the pretrained head).")
+    if isinstance(weights, bool) or weights not in ("default", None):
+        raise ValueError(f"weights={weights!r}: use weights='default' (pretrained) or "
+                         "weights=None (random, the same architecture).")
+    if num_classes is not None:
+        check_int("num_classes", num_classes, min=1, example=3)
     model, cfg = _BUILDERS[name](weights == "default")
     if num_classes is not None:
         from .surgery import replace_head

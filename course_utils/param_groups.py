@@ -24,8 +24,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .checks import check_bool, check_instance, check_number
 from .layer_groups import GroupRules, group_parameters
 from .surgery import _table
+
+
+def check_lr(name: str, value: object) -> float:
+    """A learning rate: a finite number >= 0 (0 is allowed, as in torch.optim)."""
+    return check_number(name, value, low=0, example=1e-3)
 
 
 def group_lrs(names: Sequence[str], lr: float, backbone_lr: float | None = None,
@@ -40,22 +46,28 @@ def group_lrs(names: Sequence[str], lr: float, backbone_lr: float | None = None,
     """
     n = len(names)
     if sum(opt is not None for opt in (backbone_lr, lrs, layer_decay)) > 1:
-        raise ValueError("Give at most one of backbone_lr, lrs and layer_decay.")
-    given = {"lr": lr, "backbone_lr": backbone_lr}
+        raise ValueError("Give at most one of backbone_lr, lrs and layer_decay (they all set the "
+                         "groups' LRs). HINT: keep the one you mean.")
+    lr = check_lr("lr", lr)
+    backbone_lr = None if backbone_lr is None else check_lr("backbone_lr", backbone_lr)
     if isinstance(lrs, slice):
-        given |= {"lrs.start": lrs.start, "lrs.stop": lrs.stop}
+        if lrs.stop is None or lrs.start == 0 or lrs.step is not None:
+            raise ValueError(f"lrs={lrs!r}: use slice(lowest, highest) with both above 0, e.g. "
+                             "slice(1e-5, 1e-3), or slice(highest).")
+        hi = check_lr("lrs.stop", lrs.stop)
+        lo = None if lrs.start is None else check_lr("lrs.start", lrs.start)
+        if lo is not None and not 0 < lo <= hi:
+            raise ValueError(f"lrs={lrs!r}: use slice(lowest, highest): the first group (input "
+                             "side) gets the lowest LR. HINT: e.g. slice(1e-5, 1e-3).")
+        lrs = slice(lo, hi)
     elif lrs is not None:
-        given |= {f"lrs[{i}]": x for i, x in enumerate(lrs)}
-    for name, value in given.items():
-        if value is not None and not (isinstance(value, (int, float)) and value >= 0):
-            raise ValueError(f"{name}={value!r}: a learning rate must be a number >= 0.")
-    if isinstance(lrs, slice) and (lrs.stop is None or lrs.start == 0):
-        raise ValueError(f"lrs={lrs!r}: use slice(lowest, highest) with both above 0, e.g. "
-                         "slice(1e-5, 1e-3), or slice(highest).")
-    if layer_decay is not None and not (isinstance(layer_decay, (int, float))
-                                        and 0 < layer_decay <= 1):
-        raise ValueError(f"layer_decay={layer_decay!r}: use a factor in (0, 1], e.g. 0.75 (each "
-                         "group gets this fraction of the next group's LR).")
+        if isinstance(lrs, (str, bytes)) or not isinstance(lrs, Sequence):
+            raise TypeError(f"lrs={lrs!r}: give slice(lowest, highest) or a list with one LR per "
+                            f"layer group {list(names)}.")
+        lrs = [check_lr(f"lrs[{i}]", x) for i, x in enumerate(lrs)]
+    if layer_decay is not None:
+        layer_decay = check_number("layer_decay", layer_decay, low=0, high=1, low_open=True,
+                                   example=0.75)
     if backbone_lr is not None:
         return [backbone_lr] * (n - 1) + [lr]
     if layer_decay is not None:
@@ -103,6 +115,9 @@ def param_groups(model: nn.Module, lr: float = 1e-3, *, backbone_lr: float | Non
     >>> [g["name"] for g in param_groups(model, weight_decay=0.05)][:3]
     ['stem', 'stem.no_decay', 'layer1']
     """
+    check_instance("model", model, nn.Module, "param_groups(model, lr) with the model itself.")
+    weight_decay = check_number("weight_decay", weight_decay, low=0, example=0.05)
+    verbose = check_bool("verbose", verbose)
     named = group_parameters(model, rules)
     out: list[dict] = []
     for (name, params), group_lr in zip(named.items(), group_lrs(list(named), lr, backbone_lr,
@@ -155,6 +170,9 @@ def audit_optimizer(model: nn.Module, optimizer: torch.optim.Optimizer) -> Optim
 
     Warns (HINT) when the optimizer holds frozen parameters or tensors that are not in the model.
     """
+    check_instance("model", model, nn.Module, "pass the model, then its optimizer.")
+    check_instance("optimizer", optimizer, torch.optim.Optimizer,
+                   "build it first: torch.optim.AdamW(param_groups(model, lr)).")
     in_opt = {id(p) for g in optimizer.param_groups for p in g["params"]}
     named = list(model.named_parameters())
     trainable = [(n, p) for n, p in named if p.requires_grad]

@@ -27,6 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .callbacks import Callback
+from .checks import check_instance, check_int
 
 
 def in_notebook() -> bool:
@@ -80,6 +81,9 @@ def displayable(fig: Figure) -> Figure:
 def plot_series(series: dict[str, list[float]], ylabel: str = "", title: str = "",
                 xlabel: str = "epoch") -> Figure:
     """One line per named series against its index; returns a matplotlib Figure."""
+    if not isinstance(series, dict):
+        raise TypeError(f"series={series!r:.60}: give {{name: [value per epoch]}}. HINT: "
+                        "plot_series({'val_acc': history.val_acc}).")
     fig = Figure(figsize=(5, 3.2), layout="constrained")
     ax = fig.add_subplot()
     for name, values in series.items():
@@ -98,6 +102,12 @@ def plot_history(history: Any, max_epochs: int | None = None) -> Figure:
         history: a :class:`~course_utils.History`.
         max_epochs: fix the x axis to this many epochs (the live plot uses the planned total).
     """
+    from .history import History
+
+    check_instance("history", history, History, "pass what fit() returned: "
+                   "plot_history(fit(...)), or History.from_dict(d) for a saved dict.")
+    if max_epochs is not None:
+        max_epochs = check_int("max_epochs", max_epochs, min=1, example=10)
     fig = Figure(figsize=(9, 3.2), layout="constrained")
     axes = fig.subplots(1, 2)
     for ax, metric in zip(axes, ("loss", "acc")):

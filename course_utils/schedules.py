@@ -22,7 +22,22 @@ from collections.abc import Callable, Sequence
 import torch
 from torch.optim.lr_scheduler import LambdaLR, LRScheduler, OneCycleLR
 
+from .checks import check_callable, check_instance, check_int, check_number
+
 SchedulerFactory = Callable[[torch.optim.Optimizer, int], LRScheduler]
+OPTIMIZER_HINT = "build it first, e.g. torch.optim.AdamW(param_groups(model, lr))."
+
+
+def check_total_steps(total_steps: object) -> int:
+    """The number of batches a schedule covers: a whole number, 1 or more."""
+    return check_int("total_steps", total_steps, min=1, example=1000)
+
+
+def planned(scheduler: LRScheduler, total_steps: int) -> LRScheduler:
+    """Record on ``scheduler`` how many steps it was built for (checkpoints compare it on
+    resume: a run resumed with other epochs would jump to another schedule)."""
+    scheduler.course_total_steps = total_steps
+    return scheduler
 
 
 def warmup_cosine(optimizer: torch.optim.Optimizer, total_steps: int, warmup_steps: int = 0,
@@ -40,9 +55,14 @@ def warmup_cosine(optimizer: torch.optim.Optimizer, total_steps: int, warmup_ste
     Returns:
         A ``LambdaLR``; call ``.step()`` after every ``optimizer.step()``.
     """
-    if not 0 <= warmup_steps < total_steps:
-        raise ValueError(f"Need 0 <= warmup_steps < total_steps; got {warmup_steps} and "
-                         f"{total_steps}.")
+    check_instance("optimizer", optimizer, torch.optim.Optimizer, OPTIMIZER_HINT)
+    total_steps = check_total_steps(total_steps)
+    warmup_steps = check_int("warmup_steps", warmup_steps, min=0, example=100)
+    if warmup_steps >= total_steps:
+        raise ValueError(f"warmup_steps={warmup_steps} with total_steps={total_steps}: the "
+                         "warm-up must end before the schedule does. HINT: use fewer warm-up "
+                         "steps (a few percent of the total is usual).")
+    min_lr_ratio = check_number("min_lr_ratio", min_lr_ratio, low=0, high=1, example=0.01)
 
     def factor(step: int) -> float:
         if step < warmup_steps:
@@ -50,7 +70,7 @@ def warmup_cosine(optimizer: torch.optim.Optimizer, total_steps: int, warmup_ste
         progress = min(1.0, (step + 1 - warmup_steps) / (total_steps - warmup_steps))
         return min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
-    return LambdaLR(optimizer, factor)
+    return planned(LambdaLR(optimizer, factor), total_steps)
 
 
 def one_cycle(optimizer: torch.optim.Optimizer, total_steps: int,
@@ -76,7 +96,24 @@ def one_cycle(optimizer: torch.optim.Optimizer, total_steps: int,
     >>> [g["max_lr"] for g in opt.param_groups]
     [0.0001, 0.001]
     """
+    check_instance("optimizer", optimizer, torch.optim.Optimizer, OPTIMIZER_HINT)
+    total_steps = check_total_steps(total_steps)
+    pct_start = check_number("pct_start", pct_start, low=0, high=1, low_open=True,
+                             high_open=True, example=0.25)
+    div_factor = check_number("div_factor", div_factor, low=0, low_open=True, example=25.0)
+    final_div_factor = check_number("final_div_factor", final_div_factor, low=0, low_open=True,
+                                    example=1e4)
     own = [g["lr"] for g in optimizer.param_groups]
+    if isinstance(max_lr, (list, tuple)):
+        if len(max_lr) != len(own):
+            raise ValueError(f"max_lr={max_lr!r}: give one peak LR per parameter group (the "
+                             f"optimizer has {len(own)} parameter group"
+                             f"{'s' if len(own) != 1 else ''}). HINT: or max_lr=None to use "
+                             "each group's own lr.")
+        max_lr = [check_number(f"max_lr[{i}]", v, low=0, low_open=True, example=1e-3)
+                  for i, v in enumerate(max_lr)]
+    elif max_lr is not None:
+        max_lr = check_number("max_lr", max_lr, low=0, low_open=True, example=1e-3)
     if max_lr is None:
         max_lr = own
     elif isinstance(max_lr, (int, float)) and len(set(own)) > 1:
@@ -85,9 +122,10 @@ def one_cycle(optimizer: torch.optim.Optimizer, total_steps: int,
                       stacklevel=2)
     defaults = optimizer.defaults
     cycle_momentum = "betas" in defaults or defaults.get("momentum", 0) > 0
-    return OneCycleLR(optimizer, max_lr=max_lr, total_steps=total_steps, pct_start=pct_start,
-                      div_factor=div_factor, final_div_factor=final_div_factor,
-                      cycle_momentum=cycle_momentum)
+    return planned(OneCycleLR(optimizer, max_lr=max_lr, total_steps=total_steps,
+                              pct_start=pct_start, div_factor=div_factor,
+                              final_div_factor=final_div_factor, cycle_momentum=cycle_momentum),
+                   total_steps)
 
 
 def constant_lr(optimizer: torch.optim.Optimizer, total_steps: int = 0) -> LambdaLR:
@@ -129,6 +167,9 @@ def plot_lrs(lrs: dict[str, list[float]] | LRRecorder, ax: object | None = None,
 
     if isinstance(lrs, LRRecorder):
         lrs = lrs.lrs
+    if not isinstance(lrs, dict):
+        raise TypeError(f"lrs={lrs!r:.60}: give {{group name: [lr per step]}} or an LRRecorder. "
+                        "HINT: plot_lrs({'head': lrs}).")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
     for name, values in lrs.items():
@@ -158,6 +199,13 @@ def preview_schedule(groups: list[dict] | torch.optim.Optimizer, factory: Schedu
     """
     if isinstance(groups, torch.optim.Optimizer):
         groups = groups.param_groups
+    if not isinstance(groups, (list, tuple)) or not groups or not all(
+            isinstance(g, dict) and "lr" in g for g in groups):
+        raise ValueError(f"groups={groups!r:.60}: give param_groups(model, ...) (a non-empty "
+                         "list of dicts with an 'lr') or an optimizer. HINT: is every parameter "
+                         "frozen? unfreeze(model, 'head') first.")
+    check_callable("factory", factory, "one_cycle or partial(warmup_cosine, warmup_steps=50)")
+    total_steps = check_total_steps(total_steps)
     stand_in = [{"params": [torch.zeros(1, requires_grad=True)], "lr": g["lr"],
                  "name": g.get("name", f"group{i}")} for i, g in enumerate(groups)]
     optimizer = torch.optim.SGD(stand_in, lr=stand_in[0]["lr"], momentum=0.9)

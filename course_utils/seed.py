@@ -16,6 +16,8 @@ import random
 import numpy as np
 import torch
 
+from .checks import check_bool, check_int
+
 
 def seed_everything(seed: int = 0, deterministic: bool = False) -> int:
     """Seed Python's ``random``, NumPy and PyTorch (CPU and every GPU) with one number.
@@ -41,6 +43,8 @@ def seed_everything(seed: int = 0, deterministic: bool = False) -> int:
     1
     True
     """
+    seed = check_int("seed", seed, min=-(2**63), max=2**64 - 1, example=0)
+    deterministic = check_bool("deterministic", deterministic)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # seeds the CPU and every CUDA device

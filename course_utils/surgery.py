@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import warnings
 
+import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from .checks import check_bool, check_instance, check_int
 from .batchnorm import bn_policies, bn_policy, forget_bn_policy, set_bn_policy
 from .layer_groups import Groups, classify, group_parameters, group_rules, layer_groups, select
 
@@ -44,6 +46,7 @@ def freeze(model: nn.Module, groups: Groups = None, train_bn: bool = True) -> No
     >>> [model.get_parameter(n).requires_grad for n in ["conv1.weight", "bn1.weight", "fc.weight"]]
     [False, False, True]
     """
+    train_bn = check_bool("train_bn", train_bn)
     params, bns = select(model, groups)
     for p in params:
         p.requires_grad_(False)
@@ -71,7 +74,17 @@ def freeze_to(model: nn.Module, n: int, train_bn: bool = True) -> None:
     >>> [g for g, ps in group_parameters(model).items() if ps[0][1].requires_grad]
     ['layer4', 'head']
     """
+    train_bn = check_bool("train_bn", train_bn)
     names = list(layer_groups(model))
+    if isinstance(n, str):
+        raise TypeError(f"n={n!r}: freeze_to takes a group's index (freeze_to(model, -2) trains "
+                        "the last two groups). HINT: to freeze groups by name use freeze(model, "
+                        f"[...]); this model's groups are {names}.")
+    n = check_int("n", n, example=-1)
+    if not -len(names) <= n <= len(names):
+        raise ValueError(f"n={n}: this model has {len(names)} layer groups {names}, so n goes "
+                         f"from {-len(names)} to {len(names)}. HINT: freeze_to(model, -1) trains "
+                         "the head only, freeze_to(model, 0) everything.")
     unfreeze(model, names[n:])
     if names[:n]:
         freeze(model, names[:n], train_bn=train_bn)
@@ -87,6 +100,14 @@ def freeze_state(model: nn.Module) -> dict[str, dict[str, object]]:
 
 def load_freeze_state(model: nn.Module, state: dict[str, dict[str, object]]) -> None:
     """Restore what ``freeze_state`` saved (for example when resuming from a checkpoint)."""
+    check_instance("model", model, nn.Module, "pass the model itself.")
+    if not (isinstance(state, dict) and {"requires_grad", "bn_policy"} <= state.keys()):
+        raise ValueError(f"state={state!r:.60}: not what freeze_state(model) returns. HINT: pass "
+                         "freeze_state(model) or a checkpoint's 'freeze' entry.")
+    unknown = sorted(set(state["requires_grad"]) - {n for n, _ in model.named_parameters()})
+    if unknown:
+        raise ValueError(f"state names parameters this model lacks ({unknown[:3]}). HINT: "
+                         "use the freeze_state of the same architecture.")
     modules = dict(model.named_modules())
     for name, module in modules.items():  # exactly what was saved: no policy stays from now
         if name not in state["bn_policy"]:
@@ -113,6 +134,9 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     >>> replace_head(model, 5)
     Linear(in_features=512, out_features=5, bias=True)
     """
+    check_instance("model", model, nn.Module, "replace_head(model, num_classes) with the model "
+                   "itself, e.g. model = pretrained('resnet18.imagenet').")
+    num_classes = check_int("num_classes", num_classes, min=1, example=3)
     if hasattr(model, "reset_classifier") and hasattr(model, "get_classifier"):  # timm
         old = next(model.get_classifier().parameters(), None)
         model.reset_classifier(num_classes)
@@ -134,9 +158,9 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
             if isinstance(getattr(model, "num_labels", None), int):  # Hugging Face
                 model.num_labels = model.config.num_labels = num_classes
             return head
-    raise ValueError(f"replace_head does not know where {type(model).__name__}'s classifier is "
-                     "(looked for fc, heads.head, classifier, head). Replace it yourself, e.g. "
-                     "model.my_head = nn.Linear(in_features, num_classes).")
+    raise ValueError(f"model: replace_head does not know where {type(model).__name__}'s "
+                     "classifier is (looked for fc, heads.head, classifier, head). HINT: replace "
+                     "it yourself, e.g. model.my_head = nn.Linear(in_features, num_classes).")
 
 
 def _table(rows: list[dict[str, object]]) -> str:
@@ -176,6 +200,8 @@ def trainable_summary(model: nn.Module, optimizer: object | None = None) -> Trai
     """
     lr_of = {}
     if optimizer is not None:
+        check_instance("optimizer", optimizer, torch.optim.Optimizer,
+                       "pass the optimizer you train with, or nothing.")
         lr_of = {id(p): g["lr"] for g in optimizer.param_groups for p in g["params"]}
     rules = group_rules(model)
     rows: list[dict[str, object]] = []

@@ -95,7 +95,8 @@ def test_never_writes_over_other_results_folder_files(tmp_path):
 
 def test_a_failed_write_keeps_the_old_report_and_leaves_no_temporary_file(tmp_path, monkeypatch):
     out = tmp_path / "grades.csv"
-    out.write_text("old report\n")
+    old = "student,chapter,question,attempts,correct,score\nada,08,demo-count,1,0,0.0\n"
+    out.write_text(old)  # an earlier report
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
@@ -103,5 +104,5 @@ def test_a_failed_write_keeps_the_old_report_and_leaves_no_temporary_file(tmp_pa
     with pytest.raises(OSError):
         write_report([{"student": "ada", "chapter": "08", "question": "demo-count",
                        "attempts": 1, "correct": True, "score": 1.0}], out)
-    assert out.read_text() == "old report\n"
+    assert out.read_text() == old
     assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]

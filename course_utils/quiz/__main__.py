@@ -33,11 +33,17 @@ def _lint(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     folder = Path(args.results_dir)
     if not folder.is_dir():
-        print(f"error: {folder} is not a folder of results files.", file=sys.stderr)
+        print(f"error: results_dir {folder} is not a folder. HINT: give the folder the "
+              "students' results files (*.json) were collected in.", file=sys.stderr)
+        return 1
+    banks_dir = Path(args.banks) if args.banks else quiz_dir()
+    if not banks_dir.is_dir():
+        print(f"error: --banks {banks_dir} is not a folder of question banks. HINT: give the "
+              "course's quizzes/ folder, or leave --banks out.", file=sys.stderr)
         return 1
     try:
         check_destination(Path(args.csv), folder)
-        banks = load_banks(args.banks or quiz_dir())
+        banks = load_banks(banks_dir)
     except (ReportError, QuizFormatError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

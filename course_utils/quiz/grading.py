@@ -76,6 +76,10 @@ def normalize_selected(question: Question, selected: int | Iterable[int]) -> tup
         ValueError: an index is not an option of the question, nothing is chosen, or
             several options are chosen for a single-answer question.
     """
+    if isinstance(selected, str):
+        raise TypeError(f"question '{question.id}': {selected!r} is a letter, but grade() takes "
+                        "option indices in written order (0, 1, ...). HINT: to answer with the "
+                        "letters you see, use answer(chapter, question_id, 'A').")
     items = [selected] if isinstance(selected, int) else list(selected)
     valid = range(len(question.options))
     for item in items:

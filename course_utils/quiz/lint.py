@@ -94,12 +94,14 @@ def lint(paths: list[str | os.PathLike],
     report = LintReport()
     files = _files(paths)
     if not files:
-        report.problems.append(Problem(", ".join(map(str, paths)), "no .yaml bank files found."))
+        report.problems.append(Problem(", ".join(map(str, paths)), "no .yaml bank files found. HINT: give the quizzes/ folder "
+                                       "or .yaml bank files."))
     owners: dict[str, str] = {}
     chapters: dict[str, str] = {}
     for path in files:
         if not path.exists():
-            report.problems.append(Problem(str(path), "no such file."))
+            report.problems.append(Problem(str(path), "no such file or folder. HINT: give the "
+                                                      "quizzes/ folder or .yaml bank files."))
             continue
         try:
             bank = load_bank(path)

@@ -116,19 +116,30 @@ def gather_results(results_dir: str | os.PathLike,
 
 
 def check_destination(out: Path, results_dir: str | os.PathLike | None = None) -> None:
-    """Refuse a CSV path that is a ``.json`` file or an existing non-CSV file of the results.
+    """Refuse a report path (``--csv``) that is a ``.json`` file, a folder, or an existing file
+    that is not a report this command wrote (its first line is not the report's header).
+
+    ``results_dir`` is accepted for older callers; every path gets the same rules.
 
     Raises:
         ReportError: with the reason, so the command can exit non-zero before writing.
     """
     if out.suffix.lower() == ".json":
-        raise ReportError(f"refusing to write the report to {out}: .json is the results "
-                          "files' format. Choose a .csv path.")
+        raise ReportError(f"--csv {out}: refusing to write the report to a .json path, the "
+                          "results files' format. HINT: choose a .csv path, e.g. grades.csv.")
     if out.is_dir():
-        raise ReportError(f"{out} is a folder; give the path of a .csv file.")
-    if results_dir is not None and out.exists() and out.suffix.lower() != ".csv":
-        if out.resolve().parent == Path(results_dir).resolve():
-            raise ReportError(f"refusing to overwrite {out} in the results folder.")
+        raise ReportError(f"--csv {out} is a folder. HINT: give the path of a .csv file, "
+                          f"e.g. {out / 'grades.csv'}.")
+    if out.exists():
+        try:
+            with out.open(encoding="utf-8") as f:
+                first = f.readline().strip()
+        except (OSError, UnicodeDecodeError):
+            first = None
+        if first != ",".join(REPORT_COLUMNS):
+            raise ReportError(f"--csv {out}: refusing to overwrite a file that this command did "
+                              "not write (its first line is not the report's header). HINT: "
+                              "choose a new file name, or move that file away first.")
 
 
 def write_report(rows: list[dict[str, Any]], out: str | os.PathLike,

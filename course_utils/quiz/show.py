@@ -12,6 +12,7 @@ import importlib.util
 import os
 from typing import TYPE_CHECKING
 
+from ..checks import check_bool
 from .bank import load_bank
 from .text import TextQuiz, text_quiz
 
@@ -54,13 +55,15 @@ def show_quiz(chapter: str | int, seed: int | str | None = None, student: str | 
 
     >>> quiz = show_quiz("03", mode="text")  # doctest: +SKIP
     """
+    if mode not in ("auto", "widget", "text"):
+        raise ValueError(f"mode={mode!r}: mode must be 'auto', 'widget' or 'text'. HINT: leave "
+                         "it out (auto) to get widgets in Jupyter and text elsewhere.")
+    shuffle = check_bool("shuffle", shuffle)
     if mode == "auto":
         mode = "widget" if widgets_available() else "text"
     if mode == "text":
         return text_quiz(chapter, seed=seed, student=student, results_dir=results_dir,
                          shuffle=shuffle)
-    if mode != "widget":
-        raise ValueError(f"mode must be 'auto', 'widget' or 'text'; got {mode!r}.")
     try:
         from .widget import QuizWidget
     except ImportError as err:

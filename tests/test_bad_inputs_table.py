@@ -1,0 +1,507 @@
+"""Bad inputs through the public API, as a table: one row per mistake a user can make.
+
+Each row is the code a user types (run in a fresh namespace of small tensors, models and files,
+see :func:`namespace`), the exception it must raise (or ``None``: PyTorch accepts it, so must
+the course), and the words the message must contain: the argument (or environment variable)
+it names. Every message must also say what to do. ``then`` is an expression that must hold
+afterwards (nothing changed, nothing lost).
+
+docs/reliability.md lists every row with the message a user sees; regenerate that table with
+``PYTHONPATH=. python tests/test_bad_inputs_table.py`` after changing a row (a test below
+checks the two agree).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import sys
+import warnings
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # tiny_models, also when run as a script
+
+import course_utils  # noqa: E402
+from course_utils import (CheckpointError, DataError, LabResNet, SaveCheckpoint,  # noqa: E402
+                          TensorLoader, audit_optimizer, fashion_mnist, fit, freeze, freeze_to,
+                          grade, grade_quiz, k_per_class, layer_groups, load_bank,
+                          load_checkpoint, load_freeze_state, lr_find, one_cycle, param_groups,
+                          plot_history, plot_lrs, plot_series, pretrained, preview_schedule,
+                          random_flip_crop, replace_head, save_checkpoint, seed_everything,
+                          select_classes, set_bn_policy, show_quiz, to_float,
+                          train_val_split, trainable_summary, unfreeze, warmup_cosine)
+from course_utils import data as data_module  # noqa: E402
+from course_utils.device import get_device  # noqa: E402
+from course_utils.models import PretrainedCfg  # noqa: E402
+from course_utils.precision import amp_dtype  # noqa: E402
+from course_utils.quiz.__main__ import main as quiz_main  # noqa: E402
+from course_utils.quiz.text import answer  # noqa: E402
+from tiny_models import QUIET, TinyNet  # noqa: E402
+
+DOC = HERE.parent / "docs" / "reliability.md"
+TODO_WORDS = ("HINT", "Did you mean", "use ", "Use ", "give ", "Give ", "write ", "Write ",
+              "set it", "Set ", "unset", "resume with", "choose", "Choose", "convert", "for example",
+              "Valid", "answer with")
+
+
+class CommandFailed(Exception):
+    """``python -m course_utils.quiz ...`` exited non-zero; the message is what it printed."""
+
+
+def cli(*argv: str) -> int:
+    """Run the quiz command line in-process; raise CommandFailed with its stderr on failure."""
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = quiz_main(list(argv))
+    if code:
+        errors = [line for line in out.getvalue().splitlines() if line.startswith("error:")]
+        raise CommandFailed(f"exit {code}: " + " ".join([err.getvalue().strip(), *errors]))
+    return code
+
+
+def weights_of(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def same_weights(model: nn.Module, weights: dict[str, torch.Tensor]) -> bool:
+    return all(torch.equal(v, weights[k]) for k, v in model.state_dict().items())
+
+
+def resume_run(tmp: Path, epochs: int, lr: float = 1e-2, scheduler=None, optimizer=None,
+               resume: bool = True, model: nn.Module | None = None):
+    """fit() on a tiny task saving a checkpoint every epoch (or resuming from it)."""
+    seed_everything(0)
+    x = torch.randint(0, 256, (48, 8, 8), generator=torch.Generator().manual_seed(0),
+                      dtype=torch.uint8)
+    y = torch.arange(48) % 2
+    loader = TensorLoader(x, y, batch_size=16, shuffle=True, device="cpu", seed=0)
+    model = model if model is not None else TinyNet()
+    opt = optimizer(model) if optimizer else None
+    return fit(model, loader, epochs, lr=lr, optimizer=opt, scheduler=scheduler,
+               callbacks=[SaveCheckpoint(tmp / "run.pt")],
+               resume_from=tmp / "run.pt" if resume else None, **QUIET)
+
+
+def namespace(tmp: Path) -> dict:
+    """What every row can use: small images and labels, models, an optimizer, files."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (40, 8, 8), generator=g, dtype=torch.uint8)
+    y = torch.arange(40) % 4  # labels 0..3, ten of each
+    model = TinyNet(num_classes=4)
+    lab = LabResNet(num_classes=3)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loader = TensorLoader(x, y, batch_size=8, device="cpu")
+    cfg = PretrainedCfg("demo", [], (1, 8, 8), (0.5,), (0.5,))
+    bank = load_bank("01")
+    (tmp / "results").mkdir()
+    (tmp / "notes.txt").write_text("my own notes\n")
+    (tmp / "gradebook.csv").write_text("name,grade\nada,A\n")
+    save_checkpoint(tmp / "tiny.pt", TinyNet(num_classes=4), epoch=0)
+    return {**{name: getattr(course_utils, name) for name in course_utils.__all__}, **globals(),
+            "x": x, "y": y, "model": model, "lab": lab, "opt": opt, "loader": loader,
+            "cfg": cfg, "bank": bank, "q": bank.questions[0], "tmp": tmp, "np": np,
+            "torch": torch, "nn": nn, "partial": partial, "before": weights_of(model),
+            "frozen_before": course_utils.freeze_state(model)}
+
+
+@dataclass
+class Case:
+    id: str
+    code: str                           # what the user runs (an expression or statements)
+    error: type[BaseException] | None   # the exception it raises; None: it is accepted
+    names: tuple[str, ...] = ()         # what the message must contain
+    env: dict[str, str | None] = field(default_factory=dict)  # environment for the call
+    then: str = ""                      # must be true afterwards
+    setup: str = ""                     # statements run before (not part of the case)
+    warns: type[Warning] | None = None  # a warning that must name `names` (error is None)
+
+
+def C(id: str, code: str, error: type[BaseException] | None, *names: str, **kw) -> Case:
+    return Case(id, code, error, names, **kw)
+
+
+RESUME = "resume_run(tmp, 2, resume=False)"  # a finished two-epoch run with its checkpoint
+CASES: list[Case] = [
+    # ---- data: k_per_class, select_classes, train_val_split, fashion_mnist
+    C("k-zero", "k_per_class(x, y, k=0)", ValueError, "k=0"),
+    C("k-string", "k_per_class(x, y, k='5')", TypeError, "k='5'"),
+    C("k-more-than-a-class-has", "k_per_class(x, y, k=11)", ValueError, "k=11", "class 0"),
+    C("k-seed-float", "k_per_class(x, y, k=2, seed=1.5)", TypeError, "seed=1.5"),
+    C("k-labels-float", "k_per_class(x, y.float(), k=2)", TypeError, "labels"),
+    C("k-labels-2d", "k_per_class(x, y.view(4, 10), k=2)", ValueError, "labels"),
+    C("k-lengths-differ", "k_per_class(x, y[:30], k=2)", ValueError, "images", "labels"),
+    C("k-labels-list", "k_per_class(x, y.tolist(), k=2)", TypeError, "labels"),
+    C("k-empty", "k_per_class(x[:0], y[:0], k=1)", ValueError, "images", "is empty"),
+    C("k-numpy-int-accepted", "k_per_class(x, y, k=np.int64(2))", None),
+    C("classes-an-int", "select_classes(x, y, 3)", TypeError, "classes=3"),
+    C("classes-float", "select_classes(x, y, [1.5, 2])", TypeError, "classes"),
+    C("classes-names", "select_classes(x, y, ['Coat'])", TypeError, "classes", "CLASSES.index"),
+    C("classes-duplicate", "select_classes(x, y, [2, 2])", ValueError, "classes=[2, 2]"),
+    C("classes-empty", "select_classes(x, y, [])", ValueError, "classes=[]"),
+    C("classes-absent", "select_classes(x, y, [1, 9])", ValueError, "classes", "9"),
+    C("classes-negative", "select_classes(x, y, [-1])", ValueError, "classes", "-1"),
+    C("classes-relabel-string", "select_classes(x, y, [1, 2], relabel='no')", TypeError,
+      "relabel='no'"),
+    C("classes-lengths-differ", "select_classes(x[:5], y, [1, 2])", ValueError, "images",
+      "labels"),
+    C("classes-tensor-accepted", "select_classes(x, y, torch.tensor([3, 1]))", None),
+    C("split-zero", "train_val_split(x, y, val_fraction=0)", ValueError, "val_fraction=0"),
+    C("split-one", "train_val_split(x, y, val_fraction=1.0)", ValueError, "val_fraction=1.0"),
+    C("split-percent", "train_val_split(x, y, val_fraction=20)", ValueError, "val_fraction=20"),
+    C("split-negative", "train_val_split(x, y, val_fraction=-0.2)", ValueError, "val_fraction"),
+    C("split-nan", "train_val_split(x, y, val_fraction=float('nan'))", ValueError,
+      "val_fraction"),
+    C("split-string", "train_val_split(x, y, val_fraction='0.2')", TypeError, "val_fraction"),
+    C("split-class-left-out", "train_val_split(x, y, val_fraction=0.01)", ValueError,
+      "val_fraction=0.01", "class 0"),
+    C("split-seed-string", "train_val_split(x, y, seed='0')", TypeError, "seed='0'"),
+    C("split-numpy-float-accepted", "train_val_split(x, y, val_fraction=np.float32(0.2))", None),
+    C("download-string", "fashion_mnist(download='yes')", ValueError, "download='yes'"),
+    # ---- loaders: TensorLoader, to_float, random_flip_crop, preprocess
+    C("batch-size-zero", "TensorLoader(x, y, batch_size=0, device='cpu')", ValueError,
+      "batch_size=0"),
+    C("batch-size-negative", "TensorLoader(x, y, batch_size=-8, device='cpu')", ValueError,
+      "batch_size=-8"),
+    C("batch-size-float", "TensorLoader(x, y, batch_size=32.0, device='cpu')", TypeError,
+      "batch_size=32.0"),
+    C("batch-size-string", "TensorLoader(x, y, batch_size='64', device='cpu')", TypeError,
+      "batch_size='64'"),
+    C("batch-size-numpy-accepted", "TensorLoader(x, y, batch_size=np.int64(16), device='cpu')",
+      None),
+    C("loader-lengths-differ", "TensorLoader(x, y[:-1], device='cpu')", ValueError, "images",
+      "labels"),
+    C("loader-labels-float", "TensorLoader(x, y.float() + 0.5, device='cpu')", TypeError,
+      "labels"),
+    C("loader-images-numpy", "TensorLoader(x.numpy(), y, device='cpu')", TypeError, "images"),
+    C("loader-images-1d", "TensorLoader(x.flatten()[:40], y, device='cpu')", ValueError,
+      "images"),
+    C("loader-augment-unknown", "TensorLoader(x, y, augment='rotate', device='cpu')",
+      ValueError, "augment='rotate'"),
+    C("loader-augment-number", "TensorLoader(x, y, augment=5, device='cpu')", TypeError,
+      "augment=5"),
+    C("loader-pad-negative", "TensorLoader(x, y, augment='crop', pad=-1, device='cpu')",
+      ValueError, "pad=-1"),
+    C("loader-transform-string", "TensorLoader(x, y, transform='normalize', device='cpu')",
+      TypeError, "transform='normalize'"),
+    C("loader-device-unknown", "TensorLoader(x, y, device='gpu')", ValueError, "device='gpu'"),
+    C("loader-shuffle-string", "TensorLoader(x, y, shuffle='False', device='cpu')", TypeError,
+      "shuffle='False'"),
+    C("loader-seed-float", "TensorLoader(x, y, seed=0.5, device='cpu')", TypeError, "seed=0.5"),
+    C("shard-rank-too-big", "loader.sharded(rank=2, world_size=2)", ValueError, "rank=2"),
+    C("shard-world-size-zero", "loader.sharded(rank=0, world_size=0)", ValueError,
+      "world_size=0"),
+    C("to-float-int64-pixels", "to_float(x.long())", TypeError, "images", "torch.uint8"),
+    C("to-float-numpy", "to_float(x.numpy())", TypeError, "images"),
+    C("flip-crop-pad-negative", "random_flip_crop(x, pad=-2)", ValueError, "pad=-2"),
+    C("flip-crop-1d", "random_flip_crop(x.flatten())", ValueError, "images"),
+    C("flip-crop-flip-string", "random_flip_crop(x, flip='yes')", TypeError, "flip='yes'"),
+    C("preprocess-0-255-floats", "cfg.preprocess(x.float())", ValueError, "0..255"),
+    C("preprocess-2d", "cfg.preprocess(x[0])", ValueError, "images"),
+    C("preprocess-two-channels", "cfg.preprocess(x.view(20, 2, 8, 8))", ValueError, "images",
+      "channels"),
+    C("preprocess-numpy", "cfg.preprocess(x.numpy())", TypeError, "images"),
+    C("resized-zero", "cfg.resized(0)", ValueError, "size=0"),
+    C("resized-float", "cfg.resized(224.0)", TypeError, "size=224.0"),
+    # ---- models and surgery
+    C("pretrained-name-int", "pretrained(18)", TypeError, "name=18"),
+    C("pretrained-classes-string", "pretrained('lab_resnet.fmnist_source', num_classes='3', "
+      "weights=None)", TypeError, "num_classes='3'"),
+    C("pretrained-weights-true", "pretrained('lab_resnet.fmnist_source', weights=True)",
+      ValueError, "weights=True", "'default'"),
+    C("pretrained-weights-imagenet", "pretrained('resnet18.imagenet', weights='imagenet')",
+      ValueError, "weights='imagenet'"),
+    C("replace-head-zero", "replace_head(model, 0)", ValueError, "num_classes=0",
+      then="same_weights(model, before)"),
+    C("replace-head-float", "replace_head(model, 2.5)", TypeError, "num_classes=2.5"),
+    C("replace-head-unknown-model", "replace_head(nn.Conv2d(1, 2, 3), 3)", ValueError,
+      "Conv2d", "classifier"),
+    C("replace-head-model-string", "replace_head('resnet18', 3)", TypeError, "model"),
+    C("freeze-unknown-group", "freeze(model, 'blok')", KeyError, "blok", "Did you mean 'block'"),
+    C("freeze-group-index", "freeze(model, 1)", TypeError, "groups=1", "freeze_to"),
+    C("freeze-train-bn-string", "freeze(model, 'stem', train_bn='no')", TypeError,
+      "train_bn='no'", then="course_utils.freeze_state(model) == frozen_before"),
+    C("unfreeze-unknown-group", "unfreeze(model, ['head', 'stme'])", KeyError, "stme",
+      then="course_utils.freeze_state(model) == frozen_before"),
+    C("freeze-to-too-far", "freeze_to(model, 5)", ValueError, "n=5", "3 layer groups"),
+    C("freeze-to-too-far-back", "freeze_to(model, -4)", ValueError, "n=-4"),
+    C("freeze-to-name", "freeze_to(model, 'block')", TypeError, "n='block'", "freeze"),
+    C("freeze-to-float", "freeze_to(model, 1.0)", TypeError, "n=1.0"),
+    C("freeze-model-string", "freeze('model')", TypeError, "model"),
+    C("bn-policy-unknown", "set_bn_policy(model, 'freeze')", ValueError, "policy='freeze'",
+      "'frozen'"),
+    C("load-freeze-state-not-one", "load_freeze_state(model, {'stem': False})", ValueError,
+      "state", "freeze_state", then="course_utils.freeze_state(model) == frozen_before"),
+    C("layer-groups-rules-string", "layer_groups(model, rules='resnet')", TypeError, "rules"),
+    C("layer-groups-bad-regex", "layer_groups(model, rules=[('stem', '(stem')])", ValueError,
+      "rules", "(stem"),
+    C("summary-optimizer-string", "trainable_summary(model, optimizer='adam')", TypeError,
+      "optimizer='adam'"),
+    # ---- param_groups and audit_optimizer
+    C("groups-lr-string", "param_groups(lab, lr='1e-3')", TypeError, "lr='1e-3'"),
+    C("groups-lr-inf", "param_groups(lab, lr=float('inf'))", ValueError, "lr=inf"),
+    C("groups-lr-zero-accepted", "param_groups(lab, lr=0.0)", None),
+    C("groups-lr-tensor-accepted", "param_groups(lab, lr=torch.tensor(1e-3))", None),
+    C("groups-weight-decay-negative", "param_groups(lab, weight_decay=-0.1)", ValueError,
+      "weight_decay=-0.1"),
+    C("groups-two-options", "param_groups(lab, backbone_lr=1e-4, layer_decay=0.5)", ValueError,
+      "backbone_lr", "layer_decay"),
+    C("groups-lrs-wrong-length", "param_groups(lab, lrs=[1e-3, 1e-3])", ValueError, "lrs",
+      "6 layer groups"),
+    C("groups-lrs-slice-backwards", "param_groups(lab, lrs=slice(1e-3, 1e-5))", ValueError,
+      "lrs=slice(0.001, 1e-05"),
+    C("groups-lrs-string", "param_groups(lab, lrs='1e-3')", TypeError, "lrs='1e-3'"),
+    C("groups-layer-decay-zero", "param_groups(lab, layer_decay=0)", ValueError,
+      "layer_decay=0"),
+    C("groups-model-string", "param_groups('resnet18')", TypeError, "model"),
+    C("groups-verbose-string", "param_groups(lab, verbose='yes')", TypeError, "verbose='yes'"),
+    C("audit-optimizer-class", "audit_optimizer(model, torch.optim.AdamW)", TypeError,
+      "optimizer", "class AdamW"),
+    C("audit-optimizer-string", "audit_optimizer(model, 'adam')", TypeError, "optimizer='adam'"),
+    # ---- schedules
+    C("cosine-total-zero", "warmup_cosine(opt, total_steps=0)", ValueError, "total_steps=0"),
+    C("cosine-total-float", "warmup_cosine(opt, total_steps=10.5)", TypeError,
+      "total_steps=10.5"),
+    C("cosine-warmup-negative", "warmup_cosine(opt, 10, warmup_steps=-1)", ValueError,
+      "warmup_steps=-1"),
+    C("cosine-warmup-too-long", "warmup_cosine(opt, 10, warmup_steps=10)", ValueError,
+      "warmup_steps=10", "total_steps=10"),
+    C("cosine-warmup-float", "warmup_cosine(opt, 10, warmup_steps=2.5)", TypeError,
+      "warmup_steps=2.5"),
+    C("cosine-min-ratio", "warmup_cosine(opt, 10, min_lr_ratio=1.5)", ValueError,
+      "min_lr_ratio=1.5"),
+    C("cosine-optimizer-string", "warmup_cosine('adamw', 10)", TypeError, "optimizer='adamw'"),
+    C("one-cycle-total-zero", "one_cycle(opt, total_steps=0)", ValueError, "total_steps=0"),
+    C("one-cycle-pct-start", "one_cycle(opt, 10, pct_start=1.5)", ValueError, "pct_start=1.5"),
+    C("one-cycle-div-factor", "one_cycle(opt, 10, div_factor=0)", ValueError, "div_factor=0"),
+    C("one-cycle-max-lr-negative", "one_cycle(opt, 10, max_lr=-1e-3)", ValueError, "max_lr"),
+    C("one-cycle-max-lr-list", "one_cycle(opt, 10, max_lr=[1e-3, 1e-4])", ValueError, "max_lr",
+      "1 parameter group"),
+    C("preview-no-groups", "preview_schedule([], one_cycle, 10)", ValueError, "groups=[]"),
+    C("preview-factory-string", "preview_schedule(opt, 'one_cycle', 10)", TypeError,
+      "factory='one_cycle'"),
+    C("preview-total-zero", "preview_schedule(opt, one_cycle, 0)", ValueError, "total_steps=0"),
+    C("plot-lrs-list", "plot_lrs([0.1, 0.01])", TypeError, "lrs"),
+    # ---- lr_find
+    C("lr-find-start-zero", "lr_find(model, loader, start_lr=0)", ValueError, "start_lr=0",
+      then="same_weights(model, before)"),
+    C("lr-find-start-above-end", "lr_find(model, loader, start_lr=1.0, end_lr=1e-3)",
+      ValueError, "start_lr=1.0", "end_lr=0.001"),
+    C("lr-find-start-string", "lr_find(model, loader, start_lr='1e-7')", TypeError,
+      "start_lr='1e-7'"),
+    C("lr-find-one-step", "lr_find(model, loader, num_steps=1)", ValueError, "num_steps=1"),
+    C("lr-find-steps-float", "lr_find(model, loader, num_steps=50.0)", TypeError,
+      "num_steps=50.0"),
+    C("lr-find-beta-one", "lr_find(model, loader, beta=1.0)", ValueError, "beta=1.0"),
+    C("lr-find-diverge-below-one", "lr_find(model, loader, diverge=0.5)", ValueError,
+      "diverge=0.5"),
+    C("lr-find-rule-typo", "lr_find(model, loader, rule='steep')", ValueError, "rule='steep'",
+      "'steepest'", then="same_weights(model, before)"),
+    C("lr-find-loss-string", "lr_find(model, loader, loss_fn='ce')", TypeError, "loss_fn='ce'"),
+    C("lr-find-empty-loader", "lr_find(model, [])", ValueError, "loader"),
+    # ---- checkpoints and resume
+    C("save-into-a-folder", "save_checkpoint(tmp, model)", IsADirectoryError, str("path")),
+    C("save-model-string", "save_checkpoint(tmp / 'c.pt', 'model')", TypeError, "model"),
+    C("save-epoch-float", "save_checkpoint(tmp / 'c.pt', model, epoch=1.5)", TypeError,
+      "epoch=1.5"),
+    C("save-extra-function", "save_checkpoint(tmp / 'c.pt', model, extra={'f': print})",
+      TypeError, "extra['f']", then="not (tmp / 'c.pt').exists()"),
+    C("load-missing-file", "load_checkpoint(tmp / 'nope.pt', model)", FileNotFoundError,
+      "nope.pt", then="same_weights(model, before)"),
+    C("load-a-folder", "load_checkpoint(tmp, model)", CheckpointError, "is a folder"),
+    C("load-other-optimizer-class",
+      "load_checkpoint(tmp / 'adamw.pt', model, torch.optim.SGD(model.parameters(), lr=1e-3))",
+      CheckpointError, "AdamW", "SGD", then="same_weights(model, before)",
+      setup="save_checkpoint(tmp / 'adamw.pt', model, opt)"),
+    C("saver-every-zero", "SaveCheckpoint(tmp / 'c.pt', every=0)", ValueError, "every=0"),
+    C("saver-bad-template", "SaveCheckpoint(tmp / 'c-{epch}.pt')", ValueError, "{epch}",
+      "{epoch}"),
+    C("resume-other-lr", "resume_run(tmp, 3, lr=1e-1)", CheckpointError, "lr", "0.01", "0.1",
+      setup=RESUME),
+    C("resume-other-optimizer",
+      "resume_run(tmp, 3, optimizer=lambda m: torch.optim.SGD(m.parameters(), lr=1e-2))",
+      CheckpointError, "AdamW", "SGD", setup=RESUME),
+    C("resume-more-epochs-with-a-schedule",
+      "resume_run(tmp, 4, scheduler=partial(warmup_cosine, warmup_steps=1))", CheckpointError,
+      "epochs", "total_steps",
+      setup="resume_run(tmp, 2, scheduler=partial(warmup_cosine, warmup_steps=1), resume=False)"),
+    C("resume-one-cycle-more-epochs", "resume_run(tmp, 3, scheduler=one_cycle, model=net)",
+      CheckpointError, "epochs", "epochs=2", then="same_weights(net, net_before)",
+      setup="resume_run(tmp, 2, scheduler=one_cycle, resume=False); net = TinyNet(); "
+      "net_before = weights_of(net)"),
+    C("resume-more-epochs-accepted", "assert len(resume_run(tmp, 3)) == 3", None, setup=RESUME),
+    C("seed-float", "seed_everything(1.5)", TypeError, "seed=1.5"),
+    C("seed-string", "seed_everything('42')", TypeError, "seed='42'"),
+    C("seed-too-big", "seed_everything(2**70)", ValueError, "seed="),
+    C("seed-negative-accepted", "seed_everything(-1)", None),
+    C("seed-deterministic-string", "seed_everything(0, deterministic='yes')", TypeError,
+      "deterministic='yes'"),
+    # ---- environment variables
+    C("env-device-cuda-missing", "get_device(verbose=False)", RuntimeError, "COURSE_DEVICE",
+      env={"COURSE_DEVICE": "cuda"}),
+    C("env-device-garbage", "get_device(verbose=False)", ValueError, "COURSE_DEVICE='gpu'",
+      env={"COURSE_DEVICE": "gpu"}),
+    C("env-device-cuda-9", "get_device(verbose=False)", RuntimeError, "COURSE_DEVICE='cuda:9'",
+      env={"COURSE_DEVICE": "cuda:9"}),
+    C("env-amp-garbage", "amp_dtype('auto', torch.device('cpu'))", ValueError, "COURSE_AMP",
+      env={"COURSE_AMP": "garbage"}),
+    C("amp-unknown", "amp_dtype('fp16', torch.device('cpu'))", ValueError, "amp='fp16'"),
+    C("amp-device-string-accepted", "assert amp_dtype('off', 'cpu') is None", None),
+    C("env-data-dir-a-file", "fashion_mnist(download=False)", NotADirectoryError,
+      "COURSE_DATA_DIR", env={"COURSE_DATA_DIR": "{tmp}/notes.txt"}),
+    C("env-data-dir-missing", "fashion_mnist(download=False)", None, "COURSE_DATA_DIR",
+      "does not exist", env={"COURSE_DATA_DIR": "{tmp}/no-such-folder"}, warns=UserWarning,
+      setup="data_module.DEBIAN_DIR = real_data"),
+    C("env-data-dir-incomplete", "fashion_mnist(download=False)", None, "COURSE_DATA_DIR",
+      "holds only", env={"COURSE_DATA_DIR": "{tmp}/half"}, warns=UserWarning,
+      setup="half_copy(tmp / 'half'); data_module.DEBIAN_DIR = real_data"),
+    C("env-quiz-dir-missing", "show_quiz('01', mode='text')", FileNotFoundError,
+      "COURSE_QUIZ_DIR", env={"COURSE_QUIZ_DIR": "{tmp}/no-quizzes"}),
+    # ---- plots
+    C("plot-series-list", "plot_series([0.1, 0.2])", TypeError, "series"),
+    C("plot-history-dict", "plot_history({'train_loss': [1.0]})", TypeError, "history"),
+    C("plot-history-max-epochs", "plot_history(course_utils.History(), max_epochs=0)",
+      ValueError, "max_epochs=0"),
+    # ---- quizzes: functions and the command line
+    C("grade-letter", "grade(q, 'A')", TypeError, "'A'", "answer("),
+    C("grade-nothing", "grade(q, [])", ValueError, "at least one option"),
+    C("grade-quiz-typo", "grade_quiz(bank, {'typo': 0})", ValueError, "'typo'"),
+    C("load-bank-99", "load_bank('99')", FileNotFoundError, "chapter 99"),
+    C("show-quiz-mode", "show_quiz('01', mode='gui')", ValueError, "mode='gui'"),
+    C("show-quiz-shuffle-string", "show_quiz('01', mode='text', shuffle='no')", TypeError,
+      "shuffle='no'"),
+    C("answer-empty", "answer('01', q.id, '', student='ada', results_dir=tmp / 'results')",
+      ValueError, "letters", then="not list((tmp / 'results').glob('*.json'))"),
+    C("cli-report-over-json", "cli('report', str(tmp / 'results'), '--csv', "
+      "str(tmp / 'results' / 'ada.json'))", CommandFailed, "--csv", ".json"),
+    C("cli-report-over-notes", "cli('report', str(tmp / 'results'), '--csv', "
+      "str(tmp / 'notes.txt'))", CommandFailed, "--csv", "notes.txt",
+      then="(tmp / 'notes.txt').read_text() == 'my own notes\\n'",
+      setup="quiz_file(tmp / 'results')"),
+    C("cli-report-over-gradebook", "cli('report', str(tmp / 'results'), '--csv', "
+      "str(tmp / 'gradebook.csv'))", CommandFailed, "--csv", "gradebook.csv",
+      then="(tmp / 'gradebook.csv').read_text().startswith('name,grade')",
+      setup="quiz_file(tmp / 'results')"),
+    C("cli-report-missing-folder", "cli('report', str(tmp / 'nothing'), '--csv', "
+      "str(tmp / 'r.csv'))", CommandFailed, "nothing", "results_dir"),
+    C("cli-report-banks-missing", "cli('report', str(tmp / 'results'), '--csv', "
+      "str(tmp / 'r.csv'), '--banks', str(tmp / 'nobanks'))", CommandFailed, "--banks"),
+    C("cli-take-unknown-chapter", "cli('take', '99', '--student', 'ada')", CommandFailed,
+      "99"),
+    C("cli-lint-missing-path", "cli('lint', str(tmp / 'nobanks'))", CommandFailed, "nobanks"),
+]
+
+
+def half_copy(folder: Path) -> None:
+    """Two of the four Fashion-MNIST files: an interrupted copy."""
+    folder.mkdir()
+    for name in list(data_module.FILES)[:2]:
+        (folder / name).symlink_to(REAL_DATA / name)
+
+
+def quiz_file(folder: Path) -> None:
+    """A real results file, so the report has something to write."""
+    bank = load_bank("01")
+    question = bank.questions[0]
+    course_utils.quiz.record_attempts([{"chapter": "01", "question": question.id,
+                                        "chosen": [question.options[0].text],
+                                        "correct": False}], "ada", folder)
+
+
+REAL_DATA = Path(os.environ.get("COURSE_DATA_DIR", HERE.parent / "data")) / "fashion-mnist"
+
+
+def run_case(case: Case, tmp: Path, monkeypatch) -> BaseException | list[warnings.WarningMessage]:
+    """Run one row; return the exception it raised (or the warnings it gave)."""
+    for var in ("COURSE_DEVICE", "COURSE_AMP", "COURSE_QUIZ_DIR", "COURSE_STUDENT"):
+        monkeypatch.delenv(var, raising=False)
+    ns = namespace(tmp)
+    ns.update(half_copy=half_copy, quiz_file=quiz_file, real_data=REAL_DATA,
+              data_module=data_module)
+    monkeypatch.setattr(data_module, "DEBIAN_DIR", tmp / "no-debian-package")
+    if case.setup:
+        exec(case.setup, ns)
+    for var, value in case.env.items():
+        monkeypatch.setenv(var, value.format(tmp=tmp))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            exec(compile(case.code, case.id, "exec"), ns)
+        except BaseException as err:  # noqa: BLE001 - the row says which one
+            return err
+        finally:
+            for var in case.env:
+                monkeypatch.delenv(var, raising=False)
+            if case.then:
+                assert eval(case.then, ns), f"afterwards, not true: {case.then}"
+    return list(caught)
+
+
+def message_of(err: BaseException) -> str:
+    return err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+def test_bad_input(case: Case, tmp_path, monkeypatch):
+    outcome = run_case(case, tmp_path, monkeypatch)
+    if case.error is None:
+        assert not isinstance(outcome, BaseException), f"refused: {outcome!r}"
+        if case.warns is not None:
+            texts = [str(w.message) for w in outcome if issubclass(w.category, case.warns)]
+            assert any(all(n in t for n in case.names) for t in texts), texts
+        return
+    assert isinstance(outcome, case.error), f"expected {case.error.__name__}, got {outcome!r}"
+    message = message_of(outcome)
+    for name in case.names:
+        assert name in message, f"{name!r} not in: {message}"
+    assert any(word in message for word in TODO_WORDS), f"nothing to do in: {message}"
+
+
+def markdown_rows() -> list[str]:
+    """One table row per case: the code, and what the user sees (run for real)."""
+    import tempfile
+
+    rows = []
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+            outcome = run_case(case, Path(tmp), mp)
+            if isinstance(outcome, BaseException):
+                seen = f"`{type(outcome).__name__}`: {message_of(outcome)}".replace(tmp, "<tmp>")
+            elif case.warns:
+                texts = [str(w.message) for w in outcome if issubclass(w.category, case.warns)]
+                seen = f"accepted, with a `{case.warns.__name__}`: {texts[0] if texts else ''}"
+                seen = seen.replace(tmp, "<tmp>")
+            else:
+                seen = "accepted (PyTorch accepts it too)"
+        env = "".join(f"`{k}={v}` " for k, v in case.env.items()).replace("{tmp}", "<tmp>")
+        seen = re.sub(r"\s+", " ", seen).replace("|", "\\|")
+        code = case.code.replace("|", "\\|")
+        rows.append(f"| {case.id} | {env}`{code}` | {seen} |")
+    return rows
+
+
+def test_docs_list_every_case():
+    doc = DOC.read_text(encoding="utf-8")
+    missing = [c.id for c in CASES if f"| {c.id} |" not in doc]
+    assert not missing, ("docs/reliability.md lacks these cases; regenerate its table with "
+                         f"`PYTHONPATH=. python tests/test_bad_inputs_table.py`: {missing}")
+
+
+if __name__ == "__main__":  # rewrite the generated table in docs/reliability.md
+    warnings.simplefilter("ignore")
+    start, end = "<!-- table:start -->", "<!-- table:end -->"
+    doc = DOC.read_text(encoding="utf-8")
+    table = "\n".join(["| case | what the user runs | what the user sees |", "|---|---|---|",
+                       *markdown_rows()])
+    before, _, rest = doc.partition(start)
+    _, _, after = rest.partition(end)
+    DOC.write_text(f"{before}{start}\n{table}\n{end}{after}", encoding="utf-8")
+    print(f"{len(CASES)} cases written to {DOC}")
