@@ -222,8 +222,8 @@ def k_per_class(images: torch.Tensor, labels: torch.Tensor, k: int,
     for c in labels.unique().tolist():
         idx = (labels == c).nonzero().flatten()
         if len(idx) < k:
-            raise ValueError(f"k={k}: class {c} has only {len(idx)} examples. HINT: use "
-                             f"k={len(idx)} or less.")
+            raise ValueError(f"k={k}: class {c} has only {len(idx)} examples, fewer than "
+                             f"k={k}. HINT: use k={len(idx)} or less.")
         chosen.append(idx[torch.randperm(len(idx), generator=generator)[:k]])
     order = torch.cat(chosen)
     order = order[torch.randperm(len(order), generator=generator)]

@@ -159,7 +159,7 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
                 model.num_labels = model.config.num_labels = num_classes
             return head
     raise ValueError(f"model: replace_head does not know where {type(model).__name__}'s "
-                     "classifier is (looked for fc, heads.head, classifier, head). HINT: replace "
+                     "classifier is (looked for fc, heads.head, classifier, head). HINT: Replace "
                      "it yourself, e.g. model.my_head = nn.Linear(in_features, num_classes).")
 
 

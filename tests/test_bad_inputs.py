@@ -501,9 +501,12 @@ def test_without_ipywidgets_the_automatic_quiz_falls_back_to_text(monkeypatch, c
 
 # --- more bad inputs (issue 15): each names the argument and what to do --------------------
 
-@pytest.mark.parametrize("k", [0, -1, 2.5, True])
-def test_k_per_class_needs_a_whole_number_of_at_least_one(k):
-    with pytest.raises(ValueError, match=r"k=.*1 or more"):
+@pytest.mark.parametrize("k, error, match", [(0, ValueError, "k=0: must be 1 or more"),
+                                             (-1, ValueError, "k=-1: must be 1 or more"),
+                                             (2.5, TypeError, "k=2.5: must be a whole number"),
+                                             (True, TypeError, "k=True: must be a whole number")])
+def test_k_per_class_needs_a_whole_number_of_at_least_one(k, error, match):
+    with pytest.raises(error, match=match):
         course_utils.k_per_class(torch.arange(10), torch.tensor([0, 1] * 5), k=k)
 
 
@@ -526,9 +529,10 @@ def test_param_groups_refuses_negative_or_nonsense_learning_rates(kwargs, match)
         course_utils.param_groups(LabResNet(num_classes=3), **kwargs)
 
 
-@pytest.mark.parametrize("num_classes", [0, -3, 2.0])
-def test_pretrained_refuses_a_head_without_classes(num_classes):
-    with pytest.raises(ValueError, match="num_classes="):
+@pytest.mark.parametrize("num_classes, error", [(0, ValueError), (-3, ValueError),
+                                                (2.0, TypeError)])
+def test_pretrained_refuses_a_head_without_classes(num_classes, error):
+    with pytest.raises(error, match="num_classes="):
         course_utils.pretrained("lab_resnet.fmnist_source", num_classes=num_classes, weights=None)
 
 

@@ -39,8 +39,8 @@ def test_out_of_range_option_lists_valid_ones():
         grade(BANK["demo-count"], 3)
 
 
-def test_non_int_option_is_rejected():
-    with pytest.raises(ValueError, match="not an option index"):
+def test_a_letter_is_refused_with_the_function_that_takes_letters():
+    with pytest.raises(TypeError, match="is a letter.*answer\\(chapter"):
         grade(BANK["demo-count"], "B")
 
 

@@ -149,8 +149,9 @@ def find_bank_file(chapter: str | int) -> Path:
     matches = [p for p in bank_files(folder) if p.name.startswith(number + "_")]
     if not matches:
         have = sorted({p.name[:2] for p in bank_files(folder)})
-        raise FileNotFoundError(f"no bank for chapter {number} in {folder}. HINT: use one of "
-                                f"the chapters found: {', '.join(have) or 'none'}.")
+        raise FileNotFoundError(f"no bank for chapter {number} in {folder} (found chapters: "
+                                f"{', '.join(have) or 'none'}). HINT: use one of those, or "
+                                "set COURSE_QUIZ_DIR to the folder that has it.")
     return matches[0]
 
 
