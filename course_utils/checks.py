@@ -185,8 +185,16 @@ def check_tensor(name: str, value: Any, *, min_dims: int = 1, max_dims: int | No
 def check_images_labels(images: Any, labels: Any,
                         min_dims: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """Examples (a tensor, ``min_dims`` or more dims, first dim N) and integer class labels
-    (N,) of the same length."""
+    (N,) of the same length. Float labels holding whole numbers (``torch.zeros(4)``) are
+    accepted as ``long``; fractions such as 0.5 are refused.
+
+    >>> check_images_labels(torch.zeros(2, 3), torch.tensor([0.0, 1.0]))[1]
+    tensor([0, 1])
+    """
     images = check_tensor("images", images, min_dims=min_dims)
+    if isinstance(labels, torch.Tensor) and labels.is_floating_point() and labels.numel() \
+            and bool(torch.isfinite(labels).all()) and bool((labels == labels.round()).all()):
+        labels = labels.long()
     labels = check_tensor("labels", labels, min_dims=1, max_dims=1, dtype="integer")
     if len(images) != len(labels):
         raise ValueError(f"images has {len(images)} examples but labels has {len(labels)}: "
