@@ -29,9 +29,20 @@ import torch
 
 def _fail(error: type[Exception], name: str, value: Any, problem: str, hint: str = "") -> None:
     """Raise ``error("<name>=<value>: <problem>. HINT: <hint>")``."""
-    shown = repr(value)
-    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    shown = describe(value)
     raise error(f"{name}={shown}: {problem}." + (f" HINT: {hint}" if hint else ""))
+
+
+def describe(value: Any) -> str:
+    """``repr(value)``, short: a tensor or an array is shown by its type, shape and dtype.
+
+    >>> describe(torch.zeros(2, 3, dtype=torch.uint8)), describe("abc")
+    ('<Tensor of shape (2, 3), torch.uint8>', "'abc'")
+    """
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return f"<{type(value).__name__} of shape {tuple(value.shape)}, {value.dtype}>"
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def _example(name: str, example: Any) -> str:
@@ -162,7 +173,7 @@ def check_tensor(name: str, value: Any, *, min_dims: int = 1, max_dims: int | No
 
     >>> check_tensor("labels", torch.zeros(3), dtype="integer")
     Traceback (most recent call last):
-    TypeError: labels=tensor([0., 0., 0.]): must hold integers, not torch.float32. HINT: class indices are integers: labels.long().
+    TypeError: labels=<Tensor of shape (3,), torch.float32>: must hold integers, not torch.float32. HINT: class indices are integers: labels.long().
     """
     if not isinstance(value, torch.Tensor):
         _fail(TypeError, name, value, f"must be a torch.Tensor, not {type(value).__name__}",

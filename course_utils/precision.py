@@ -34,6 +34,7 @@ def amp_dtype(amp: str | bool | None, device: torch.device) -> torch.dtype | Non
     faster format by :func:`probe_cpu_bf16` (fp32 under torchrun, so all processes agree);
     else off. ``"bf16"``/True: bf16 everywhere. ``"off"``/False: fp32.
     """
+    device = torch.device(device)  # "cpu" works as well as torch.device("cpu")
     if amp == "auto" and os.environ.get("COURSE_AMP"):
         value = os.environ["COURSE_AMP"].strip().lower()
         if value not in ("auto", *_ON[1:], *_OFF[2:]):

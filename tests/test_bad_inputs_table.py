@@ -31,14 +31,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # tiny_models, also when run as a script
 
 import course_utils  # noqa: E402
-from course_utils import (CheckpointError, DataError, LabResNet, SaveCheckpoint,  # noqa: E402
-                          TensorLoader, audit_optimizer, fashion_mnist, fit, freeze, freeze_to,
-                          grade, grade_quiz, k_per_class, layer_groups, load_bank,
-                          load_checkpoint, load_freeze_state, lr_find, one_cycle, param_groups,
-                          plot_history, plot_lrs, plot_series, pretrained, preview_schedule,
-                          random_flip_crop, replace_head, save_checkpoint, seed_everything,
-                          select_classes, set_bn_policy, show_quiz, to_float,
-                          train_val_split, trainable_summary, unfreeze, warmup_cosine)
+from course_utils import (CheckpointError, SaveCheckpoint, TensorLoader, fit,  # noqa: E402
+                          load_bank, save_checkpoint, seed_everything)
 from course_utils import data as data_module  # noqa: E402
 from course_utils.device import get_device  # noqa: E402
 from course_utils.models import PretrainedCfg  # noqa: E402
@@ -97,7 +91,7 @@ def namespace(tmp: Path) -> dict:
     x = torch.randint(0, 256, (40, 8, 8), generator=g, dtype=torch.uint8)
     y = torch.arange(40) % 4  # labels 0..3, ten of each
     model = TinyNet(num_classes=4)
-    lab = LabResNet(num_classes=3)
+    lab = course_utils.LabResNet(num_classes=3)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     loader = TensorLoader(x, y, batch_size=8, device="cpu")
     cfg = PretrainedCfg("demo", [], (1, 8, 8), (0.5,), (0.5,))
@@ -107,6 +101,7 @@ def namespace(tmp: Path) -> dict:
     (tmp / "gradebook.csv").write_text("name,grade\nada,A\n")
     save_checkpoint(tmp / "tiny.pt", TinyNet(num_classes=4), epoch=0)
     return {**{name: getattr(course_utils, name) for name in course_utils.__all__}, **globals(),
+            "get_device": get_device, "amp_dtype": amp_dtype, "answer": answer,
             "x": x, "y": y, "model": model, "lab": lab, "opt": opt, "loader": loader,
             "cfg": cfg, "bank": bank, "q": bank.questions[0], "tmp": tmp, "np": np,
             "torch": torch, "nn": nn, "partial": partial, "before": weights_of(model),
@@ -123,6 +118,7 @@ class Case:
     then: str = ""                      # must be true afterwards
     setup: str = ""                     # statements run before (not part of the case)
     warns: type[Warning] | None = None  # a warning that must name `names` (error is None)
+    lead: str = ""                      # not yet: the fix belongs in a file the lead owns
 
 
 def C(id: str, code: str, error: type[BaseException] | None, *names: str, **kw) -> Case:
@@ -339,6 +335,9 @@ CASES: list[Case] = [
       CheckpointError, "epochs", "epochs=2", then="same_weights(net, net_before)",
       setup="resume_run(tmp, 2, scheduler=one_cycle, resume=False); net = TinyNet(); "
       "net_before = weights_of(net)"),
+    C("resume-fewer-epochs-than-done", "resume_run(tmp, 1)", ValueError, "epochs=1",
+      setup=RESUME, lead="training.py: fit(resume_from=...) with epochs <= the checkpoint's "
+      "finished epochs trains nothing and says nothing; it should refuse, naming epochs"),
     C("resume-more-epochs-accepted", "assert len(resume_run(tmp, 3)) == 3", None, setup=RESUME),
     C("seed-float", "seed_everything(1.5)", TypeError, "seed=1.5"),
     C("seed-string", "seed_everything('42')", TypeError, "seed='42'"),
@@ -346,6 +345,28 @@ CASES: list[Case] = [
     C("seed-negative-accepted", "seed_everything(-1)", None),
     C("seed-deterministic-string", "seed_everything(0, deterministic='yes')", TypeError,
       "deterministic='yes'"),
+    # ---- fit() and its callbacks (the lead's files: xfail until they check these)
+    C("fit-epochs-zero", "fit(model, loader, epochs=0, **QUIET)", ValueError, "epochs=0",
+      lead="training.py: fit(epochs=0) or a negative epochs returns an empty History silently"),
+    C("fit-epochs-float", "fit(model, loader, epochs=2.5, **QUIET)", TypeError, "epochs=2.5",
+      lead="training.py: fit(epochs=2.5) fails with a raw 'float object cannot be interpreted "
+      "as an integer' (check_int('epochs', epochs, min=1))"),
+    C("fit-device-unknown", "fit(model, loader, epochs=1, device='gpu', **QUIET)", ValueError,
+      "device='gpu'", lead="training.py: fit(device='gpu') gives torch's raw 'Expected one of "
+      "cpu, cuda, ...' (checks.check_device)"),
+    C("fit-scheduler-string", "fit(model, loader, epochs=1, scheduler='one_cycle', **QUIET)",
+      TypeError, "scheduler='one_cycle'", lead="training.py: fit(scheduler='one_cycle') gives "
+      "a raw \"'str' object is not callable\""),
+    C("fit-restore-best-string", "fit(model, loader, epochs=1, restore_best='no', **QUIET)",
+      TypeError, "restore_best='no'", lead="training.py: restore_best='no' is truthy and "
+      "silently restores (checks.check_bool)"),
+    C("fit-val-images-other-size", "fit(nn.Sequential(nn.Flatten(), nn.Linear(64, 4)), loader, "
+      "epochs=1, val_loader=TensorLoader(torch.zeros(8, 9, 9), y[:8], device='cpu'), **QUIET)",
+      ValueError, "val_loader", lead="training.py: a validation set of 9x9 images for a model "
+      "trained on 8x8 fails only after the first training epoch, with torch's raw shape error; "
+      "one validation batch through the model before epoch 0 would say so at once"),
+    C("early-stopping-patience-negative", "course_utils.EarlyStopping(patience=-1)", ValueError,
+      "patience=-1", lead="callbacks.py: EarlyStopping(patience=-1) is accepted"),
     # ---- environment variables
     C("env-device-cuda-missing", "get_device(verbose=False)", RuntimeError, "COURSE_DEVICE",
       env={"COURSE_DEVICE": "cuda"}),
@@ -356,7 +377,7 @@ CASES: list[Case] = [
     C("env-amp-garbage", "amp_dtype('auto', torch.device('cpu'))", ValueError, "COURSE_AMP",
       env={"COURSE_AMP": "garbage"}),
     C("amp-unknown", "amp_dtype('fp16', torch.device('cpu'))", ValueError, "amp='fp16'"),
-    C("amp-device-string-accepted", "assert amp_dtype('off', 'cpu') is None", None),
+    C("amp-device-string-accepted", "assert amp_dtype('auto', 'meta') is None", None),
     C("env-data-dir-a-file", "fashion_mnist(download=False)", NotADirectoryError,
       "COURSE_DATA_DIR", env={"COURSE_DATA_DIR": "{tmp}/notes.txt"}),
     C("env-data-dir-missing", "fashion_mnist(download=False)", None, "COURSE_DATA_DIR",
@@ -451,7 +472,8 @@ def message_of(err: BaseException) -> str:
     return err.args[0] if isinstance(err, KeyError) and err.args else str(err)
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(
+    reason=f"lead: {c.lead}", strict=True)] if c.lead else []) for c in CASES])
 def test_bad_input(case: Case, tmp_path, monkeypatch):
     outcome = run_case(case, tmp_path, monkeypatch)
     if case.error is None:
@@ -482,8 +504,13 @@ def markdown_rows() -> list[str]:
                 seen = f"accepted, with a `{case.warns.__name__}`: {texts[0] if texts else ''}"
                 seen = seen.replace(tmp, "<tmp>")
             else:
-                seen = "accepted (PyTorch accepts it too)"
+                seen = "accepted (PyTorch accepts it too)" if not case.lead else "accepted"
+        if case.lead:
+            seen = f"**xfail** (to do in {case.lead}). Today: {seen}"
+            if isinstance(outcome, CommandFailed):
+                seen = seen.replace("`CommandFailed`: exit 1:", "exit code 1, prints")
         env = "".join(f"`{k}={v}` " for k, v in case.env.items()).replace("{tmp}", "<tmp>")
+        seen = seen.replace(str(REAL_DATA.parent), "<data>").replace(str(HERE.parent), "<repo>")
         seen = re.sub(r"\s+", " ", seen).replace("|", "\\|")
         code = case.code.replace("|", "\\|")
         rows.append(f"| {case.id} | {env}`{code}` | {seen} |")
