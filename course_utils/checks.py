@@ -179,9 +179,10 @@ def check_tensor(name: str, value: Any, *, min_dims: int = 1, max_dims: int | No
         _fail(TypeError, name, value, f"must be a torch.Tensor, not {type(value).__name__}",
               f"convert it first: {name} = torch.as_tensor({name}).")
     if value.dim() < min_dims or (max_dims is not None and value.dim() > max_dims):
-        dims = f"{min_dims}" if max_dims == min_dims else \
-            f"{min_dims} or more" if max_dims is None else f"{min_dims} to {max_dims}"
-        _fail(ValueError, name, value, f"must have {dims} dimensions, not shape "
+        dims = f"{min_dims} dimension{'s' if min_dims > 1 else ''}" if max_dims == min_dims \
+            else f"{min_dims} or more dimensions" if max_dims is None else \
+            f"{min_dims} to {max_dims} dimensions"
+        _fail(ValueError, name, value, f"must have {dims}, not shape "
               f"{tuple(value.shape)}", "images are (N, H, W) or (N, C, H, W), labels (N,).")
     if dtype == "integer" and (value.is_floating_point() or value.is_complex()
                                or value.dtype == torch.bool):

@@ -505,10 +505,10 @@ def markdown_rows() -> list[str]:
                 seen = seen.replace(tmp, "<tmp>")
             else:
                 seen = "accepted (PyTorch accepts it too)" if not case.lead else "accepted"
+        if isinstance(outcome, CommandFailed):
+            seen = seen.replace("`CommandFailed`: exit 1:", "exit code 1, prints")
         if case.lead:
             seen = f"**xfail** (to do in {case.lead}). Today: {seen}"
-            if isinstance(outcome, CommandFailed):
-                seen = seen.replace("`CommandFailed`: exit 1:", "exit code 1, prints")
         env = "".join(f"`{k}={v}` " for k, v in case.env.items()).replace("{tmp}", "<tmp>")
         seen = seen.replace(str(REAL_DATA.parent), "<data>").replace(str(HERE.parent), "<repo>")
         seen = re.sub(r"\s+", " ", seen).replace("|", "\\|")
