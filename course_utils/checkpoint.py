@@ -30,7 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .callbacks import Callback, add_param_group
+from .callbacks import Callback
+from .unfreezing import add_param_group
 from .distributed import is_main_process
 from .files import atomic_file
 from .surgery import freeze_state, load_freeze_state

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch.optim.lr_scheduler import LambdaLR, LRScheduler, OneCycleLR
 
+from .history import record_lrs
+
 SchedulerFactory = Callable[[torch.optim.Optimizer, int], LRScheduler]
 
 
@@ -107,9 +109,8 @@ class LRRecorder:
         self.lrs: dict[str, list[float]] = {}
 
     def record(self) -> None:
-        """Append each group's current LR."""
-        for i, group in enumerate(self.optimizer.param_groups):
-            self.lrs.setdefault(group.get("name", f"group{i}"), []).append(float(group["lr"]))
+        """Append each group's current LR (the same rule as ``History.record_lrs``)."""
+        record_lrs(self.lrs, self.optimizer)
 
     def plot(self, ax: object | None = None, log: bool = True) -> object:
         """Plot the recorded LRs (see ``plot_lrs``)."""
