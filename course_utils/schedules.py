@@ -23,6 +23,7 @@ import torch
 from torch.optim.lr_scheduler import LambdaLR, LRScheduler, OneCycleLR
 
 from .history import record_lrs
+from .plots import new_axes
 
 SchedulerFactory = Callable[[torch.optim.Optimizer, int], LRScheduler]
 
@@ -126,12 +127,9 @@ def plot_lrs(lrs: dict[str, list[float]] | LRRecorder, ax: object | None = None,
     >>> ax.get_ylabel()
     'learning rate'
     """
-    import matplotlib.pyplot as plt
-
     if isinstance(lrs, LRRecorder):
         lrs = lrs.lrs
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+    ax = new_axes(ax, figsize=(6, 3))
     for name, values in lrs.items():
         ax.plot(values, label=name)
     if log:
