@@ -103,15 +103,22 @@ def _improved(value: float, best: float | None, mode: str, min_delta: float = 0.
 class BestWeights(Callback):
     """Keep an in-memory copy of the best weights; put them back at the end (``fit`` adds it).
 
-    The weights at the start count as "epoch -1", so a run that fails in its first epoch (NaN,
-    Ctrl+C) gives back the model it started from. After a NaN or an interrupt the best weights
-    are always restored; after a normal end only when ``restore=True``.
+    The weights the run starts from are kept too ("the start"): a run that fails in its first
+    epoch (NaN, Ctrl+C, an error) gives back the model it started from. After a failure the best
+    weights are always restored; after a normal end only when ``restore=True``.
+
+    The start is NOT scored by default (a fresh head's start is never the best). In a second
+    stage that starts from a good model, give the first stage's best score as ``start_score``:
+    then the start competes, and a stage that made the model worse gives the start back.
+
+    >>> stage2_best = BestWeights("val_acc", start_score=0.81)   # fit(..., callbacks=[stage2_best])
     """
 
-    def __init__(self, monitor: str = "val_loss", mode: str = "auto", restore: bool = True) -> None:
+    def __init__(self, monitor: str = "val_loss", mode: str = "auto", restore: bool = True,
+                 start_score: float | None = None) -> None:
         self.monitor, self.mode, self.restore = monitor, _mode(monitor, mode), restore
-        self.best: float | None = None
-        self.best_epoch = -1
+        self.best: float | None = start_score
+        self.best_epoch = -1  # -1: the start
         self.monitored = monitor  # train_loss when there is no validation set
         self.weights: dict[str, torch.Tensor] | None = None
 

@@ -243,7 +243,9 @@ def fit_callbacks(callbacks: Iterable[Callback] = (), *, monitor: str = "val_los
     >>> [type(cb).__name__ for cb in fit_callbacks(clip_grad_norm=1.0, live_plot=False)]
     ['BestWeights', 'ClipGradNorm', 'ProgressBar']
     """
-    all_callbacks = [*callbacks, BestWeights(monitor, restore=restore_best)]
+    all_callbacks = list(callbacks)
+    if not any(isinstance(cb, BestWeights) for cb in all_callbacks):  # yours, or fit's own
+        all_callbacks.append(BestWeights(monitor, restore=restore_best))
     if clip_grad_norm is not None:
         if any(isinstance(cb, ClipGradNorm) for cb in all_callbacks):
             raise ValueError("clip_grad_norm= and a ClipGradNorm callback would clip twice. "
