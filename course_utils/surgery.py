@@ -161,7 +161,7 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     return head
 
 
-def _table(rows: list[dict[str, object]]) -> str:
+def text_table(rows: list[dict[str, object]]) -> str:
     """A plain-text table: one line per row, columns padded to width."""
     cols = list(rows[0])
     cells = [cols] + [[str(r[c]) for c in cols] for r in rows]
@@ -177,7 +177,7 @@ class TrainableSummary:
         self.rows = rows
 
     def __repr__(self) -> str:
-        return _table(self.rows)
+        return text_table(self.rows)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{c}</th>" for c in self.rows[0])
