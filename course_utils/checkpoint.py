@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import pickle
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import torch
 from torch import nn
@@ -34,6 +34,9 @@ from .files import atomic_file
 from .seed import rng_state, set_rng_state
 from .surgery import freeze_state, load_freeze_state
 from .unfreezing import add_param_group
+
+if TYPE_CHECKING:  # only for type hints: training.py imports this module
+    from .training import FitState
 
 FORMAT = "course_utils.checkpoint/1"
 
@@ -214,7 +217,7 @@ class SaveCheckpoint(Callback):
     def __init__(self, path: str | os.PathLike, every: int = 1) -> None:
         self.path, self.every = str(path), every
 
-    def on_epoch_end(self, state: Any) -> None:
+    def on_epoch_end(self, state: FitState) -> None:
         if not is_main_process():  # under torchrun one process writes the file
             return
         if (state.epoch + 1) % self.every == 0 or state.epoch + 1 == state.epochs:

@@ -25,12 +25,15 @@ import math
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .callbacks import Callback
+
+if TYPE_CHECKING:  # only for type hints: training.py imports this module
+    from .training import FitState
 
 
 def in_notebook() -> bool:
@@ -150,11 +153,11 @@ class LivePlot(Callback):
         self.last_draw = -math.inf
         self.notebook = False
 
-    def on_fit_start(self, state: Any) -> None:
+    def on_fit_start(self, state: FitState) -> None:
         self.notebook = in_notebook()
         self.handle, self.last_draw = None, -math.inf  # a new output for every fit
 
-    def on_epoch_end(self, state: Any) -> None:
+    def on_epoch_end(self, state: FitState) -> None:
         if not self.notebook:
             from tqdm.auto import tqdm
 
@@ -162,7 +165,7 @@ class LivePlot(Callback):
         elif time.monotonic() - self.last_draw >= self.min_interval:
             self.draw(state)
 
-    def on_fit_end(self, state: Any) -> None:
+    def on_fit_end(self, state: FitState) -> None:
         if self.notebook and len(state.history):
             self.draw(state)  # the static final figure that stays in the notebook
 
@@ -194,7 +197,7 @@ class ProgressBar(Callback):
         self.bar: Any = None
         self.handle: Any = None
 
-    def on_fit_start(self, state: Any) -> None:
+    def on_fit_start(self, state: FitState) -> None:
         self.bar = self.handle = None
         if not progress_enabled():
             return
@@ -217,11 +220,11 @@ class ProgressBar(Callback):
 
         self.bar = tqdm(**options)
 
-    def on_batch_end(self, state: Any) -> None:
+    def on_batch_end(self, state: FitState) -> None:
         if self.bar is not None:
             self.bar.update()
 
-    def on_epoch_end(self, state: Any) -> None:
+    def on_epoch_end(self, state: FitState) -> None:
         if self.bar is not None:
             h = state.history
             self.bar.set_description(f"epoch {state.epoch}", refresh=False)
@@ -229,7 +232,7 @@ class ProgressBar(Callback):
             self.bar.set_postfix({k: v for k, v in metrics.items() if not math.isnan(v)},
                                  refresh=False)
 
-    def on_fit_end(self, state: Any) -> None:
+    def on_fit_end(self, state: FitState) -> None:
         if self.bar is not None:
             self.bar.close()
             if self.handle is not None:
