@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 JUPYTER_ARGS ?=
+INSTRUCTOR_OUT ?= instructor
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
@@ -32,7 +33,7 @@ ready: setup
 # The instructor edition: every exercise stub replaced by its reference solution (from
 # course_utils/exercises/chNN.py), executed, written to instructor/ (git-ignored).
 instructor: ready
-	$(BIN)/python -m course_utils.exercises.instructor --src notebooks --out instructor
+	$(BIN)/python -m course_utils.exercises.instructor --src notebooks --out $(INSTRUCTOR_OUT)
 
 lint: setup
 	$(BIN)/python -m course_utils.quiz lint quizzes/

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 
 from .callbacks import Callback
 from .history import History
+
+if TYPE_CHECKING:  # only for type hints: training.py imports this module
+    from .training import FitState
 
 
 class ClipGradNorm(Callback):
@@ -55,7 +58,7 @@ class ClipGradNorm(Callback):
         self.max_norm, self.norm_type = float(max_norm), float(norm_type)
         self.pending: list[torch.Tensor] = []  # this epoch's norms, still on the device
 
-    def on_before_step(self, state: Any) -> None:
+    def on_before_step(self, state: FitState) -> None:
         scaler = getattr(state, "scaler", None)
         if scaler is not None and scaler.is_enabled():
             scaler.unscale_(state.optimizer)  # clip the true gradients, not the scaled ones
@@ -64,10 +67,10 @@ class ClipGradNorm(Callback):
         norm = torch.nn.utils.clip_grad_norm_(params, self.max_norm, self.norm_type)
         self.pending.append(norm.detach())
 
-    def on_epoch_end(self, state: Any) -> None:
+    def on_epoch_end(self, state: FitState) -> None:
         self._flush(state.history)
 
-    def on_fit_end(self, state: Any) -> None:
+    def on_fit_end(self, state: FitState) -> None:
         self._flush(state.history)  # the steps of an interrupted epoch count too
 
     def _flush(self, history: History) -> None:

@@ -259,6 +259,10 @@ def train_val_split(images: torch.Tensor, labels: torch.Tensor, val_fraction: fl
     return (images[tr], labels[tr]), (images[va], labels[va])
 
 
+# The Fashion-MNIST facts the course uses, in one place: the pixel mean and standard deviation
+# of the training images (scaled to 0..1), and the lab checkpoint's split of the ten classes.
+FASHION_MEAN, FASHION_STD = (0.2860,), (0.3530,)
+LAB_SOURCE_CLASSES = [0, 1, 3, 5, 7, 8, 9]  # T-shirt, Trouser, Dress, Sandal, Sneaker, Bag, Boot
 LAB_TARGET_CLASSES = [2, 4, 6]  # pullover, coat, shirt: never seen by the lab checkpoint
 
 

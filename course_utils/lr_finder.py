@@ -27,6 +27,8 @@ from torch import nn
 from .batches import forward, to_device
 from .batchnorm import apply_bn_policy
 from .checks import check_callable, check_choice, check_instance, check_int, check_number
+from .plots import new_axes
+from .seed import rng_state, set_rng_state
 
 RULES = {
     "steepest": "steepest descent of the smoothed loss (most negative slope vs log LR, "
@@ -53,10 +55,7 @@ class LRFindResult:
 
     def plot(self, ax: object | None = None) -> object:
         """Loss against LR (log scale) with the suggestion marked; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        ax = new_axes(ax, figsize=(6, 3.5))
         ax.plot(self.lrs, self.raw_losses, color="C0", alpha=0.25, label="loss per batch")
         ax.plot(self.lrs, self.losses, color="C0", label="smoothed loss")
         ax.axvline(self.suggestion, color="C3", linestyle="--",
@@ -115,8 +114,7 @@ def _snapshot(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader:
         "requires_grad": [p.requires_grad for p in model.parameters()],
         "grads": [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()],
         "training": [m.training for m in model.modules()],
-        "rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
+        "rng": rng_state(),  # dropout and shuffling draw from it: lr_find must not move it
     }
 
 
@@ -132,9 +130,7 @@ def _restore(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader: 
         m.training = training
     if optimizer is not None:
         optimizer.load_state_dict(snap["optimizer"])
-    torch.set_rng_state(snap["rng"])
-    if snap["cuda_rng"] is not None:
-        torch.cuda.set_rng_state_all(snap["cuda_rng"])
+    set_rng_state(snap["rng"])
 
 
 def check_lr_find_args(model: object, loader: object, loss_fn: object, optimizer: object,

@@ -16,6 +16,7 @@ from torch import nn
 
 from .checks import check_int, check_tensor
 from .data import CLASSES as FASHION_CLASSES
+from .data import FASHION_MEAN, FASHION_STD
 from .lab_net import LabResNet
 from .loaders import check_pixel_range, to_float
 from .paths import lab_checkpoint
@@ -23,7 +24,6 @@ from .paths import lab_checkpoint
 LAB_CHECKPOINT = lab_checkpoint()
 LITE0_FILE = "efficientnet-lite0-57934424.pth"
 LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
-FASHION_MEAN, FASHION_STD = (0.2860,), (0.3530,)
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,8 @@ def _lab_resnet(weights: bool) -> tuple[nn.Module, PretrainedCfg]:
     model = LabResNet(num_classes=len(classes))
     if state is not None:
         model.load_state_dict(state)
-    cfg = PretrainedCfg("lab_resnet.fmnist_source", classes, (1, 28, 28), FASHION_MEAN, FASHION_STD, meta)
+    cfg = PretrainedCfg("lab_resnet.fmnist_source", classes, (1, 28, 28), FASHION_MEAN, FASHION_STD,
+                        meta)
     return model, cfg
 
 

@@ -6,8 +6,12 @@ redraw with ``clear_output(wait=True)``, which also wipes everything else the ce
 output with ``handle.update(...)``, at most about once a second. Its last update is a static PNG
 figure, so the curve stays in the saved notebook (GitHub, nbval, exported HTML show it).
 
-Figures are drawn with matplotlib's object API (``Figure``, Agg canvas), never ``pyplot``, so
-nothing is shown twice and no global state changes.
+Where figures come from, one rule: figures the library returns (the live plot,
+``plot_history``, ``plot_series``) are drawn with matplotlib's object API (``Figure``, Agg
+canvas), never ``pyplot``, so nothing is shown twice and no global state changes. Functions that
+draw on an Axes (``plot_lrs``, ``LRFindResult.plot``, ``race.plot_curves``) take yours, or get a
+new one from :func:`new_axes`, the one place that asks pyplot for a figure (so it shows like any
+``plt`` plot and composes with your own ``plt`` calls).
 
 >>> from course_utils import plot_series
 >>> fig = plot_series({"head": [0.0, 0.1, 0.2]}, ylabel="drift")
@@ -21,13 +25,16 @@ import math
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .callbacks import Callback
 from .checks import check_instance, check_int
+
+if TYPE_CHECKING:  # only for type hints: training.py imports this module
+    from .training import FitState
 
 
 def in_notebook() -> bool:
@@ -53,6 +60,15 @@ def progress_enabled() -> bool:
     if setting in ("0", "1"):
         return setting == "1"
     return in_notebook() or sys.stderr.isatty()
+
+
+def new_axes(ax: Any = None, figsize: tuple[float, float] = (6, 3.5)) -> Any:
+    """``ax`` when you give one; else the Axes of a new pyplot figure of size ``figsize``."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.figure(figsize=figsize, layout="constrained").add_subplot()
 
 
 def figure_to_png(fig: Figure, dpi: int = 90) -> bytes:
@@ -147,11 +163,11 @@ class LivePlot(Callback):
         self.last_draw = -math.inf
         self.notebook = False
 
-    def on_fit_start(self, state: Any) -> None:
+    def on_fit_start(self, state: FitState) -> None:
         self.notebook = in_notebook()
         self.handle, self.last_draw = None, -math.inf  # a new output for every fit
 
-    def on_epoch_end(self, state: Any) -> None:
+    def on_epoch_end(self, state: FitState) -> None:
         if not self.notebook:
             from tqdm.auto import tqdm
 
@@ -159,7 +175,7 @@ class LivePlot(Callback):
         elif time.monotonic() - self.last_draw >= self.min_interval:
             self.draw(state)
 
-    def on_fit_end(self, state: Any) -> None:
+    def on_fit_end(self, state: FitState) -> None:
         if self.notebook and len(state.history):
             self.draw(state)  # the static final figure that stays in the notebook
 
@@ -191,7 +207,7 @@ class ProgressBar(Callback):
         self.bar: Any = None
         self.handle: Any = None
 
-    def on_fit_start(self, state: Any) -> None:
+    def on_fit_start(self, state: FitState) -> None:
         self.bar = self.handle = None
         if not progress_enabled():
             return
@@ -214,11 +230,11 @@ class ProgressBar(Callback):
 
         self.bar = tqdm(**options)
 
-    def on_batch_end(self, state: Any) -> None:
+    def on_batch_end(self, state: FitState) -> None:
         if self.bar is not None:
             self.bar.update()
 
-    def on_epoch_end(self, state: Any) -> None:
+    def on_epoch_end(self, state: FitState) -> None:
         if self.bar is not None:
             h = state.history
             self.bar.set_description(f"epoch {state.epoch}", refresh=False)
@@ -226,7 +242,7 @@ class ProgressBar(Callback):
             self.bar.set_postfix({k: v for k, v in metrics.items() if not math.isnan(v)},
                                  refresh=False)
 
-    def on_fit_end(self, state: Any) -> None:
+    def on_fit_end(self, state: FitState) -> None:
         if self.bar is not None:
             self.bar.close()
             if self.handle is not None:

@@ -11,20 +11,18 @@ reference for a full training run.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from .data import CLASSES, fashion_mnist, select_classes
+from .data import (CLASSES, FASHION_MEAN, FASHION_STD, LAB_SOURCE_CLASSES, LAB_TARGET_CLASSES,
+                   fashion_mnist, select_classes)
 from .files import atomic_file
 from .lab_net import LabResNet
-from .models import FASHION_MEAN, FASHION_STD, LAB_CHECKPOINT
+from .models import LAB_CHECKPOINT
 
-SOURCE_CLASSES = [0, 1, 3, 5, 7, 8, 9]   # T-shirt, Trouser, Dress, Sandal, Sneaker, Bag, Ankle boot
-TARGET_CLASSES = [2, 4, 6]               # Pullover, Coat, Shirt: never seen in pretraining
 
 
 def normalise(images: torch.Tensor) -> torch.Tensor:
@@ -62,9 +60,9 @@ def main(argv: list[str] | None = None) -> None:
 
     torch.manual_seed(args.seed)
     fm = fashion_mnist()
-    train_x, train_y = select_classes(fm.train_images, fm.train_labels, SOURCE_CLASSES)
-    test_x, test_y = select_classes(fm.test_images, fm.test_labels, SOURCE_CLASSES)
-    model = LabResNet(num_classes=len(SOURCE_CLASSES)).to(memory_format=torch.channels_last)
+    train_x, train_y = select_classes(fm.train_images, fm.train_labels, LAB_SOURCE_CLASSES)
+    test_x, test_y = select_classes(fm.test_images, fm.test_labels, LAB_SOURCE_CLASSES)
+    model = LabResNet(num_classes=len(LAB_SOURCE_CLASSES)).to(memory_format=torch.channels_last)
     steps_per_epoch = len(train_y) // args.batch_size
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.max_lr, weight_decay=0.05)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, args.max_lr,
@@ -90,8 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     model = model.to(memory_format=torch.contiguous_format)
     test_acc = accuracy(model, test_x, test_y)
     meta = {
-        "source_classes": SOURCE_CLASSES, "target_classes": TARGET_CLASSES,
-        "class_names": [CLASSES[c] for c in SOURCE_CLASSES],
+        "source_classes": LAB_SOURCE_CLASSES, "target_classes": LAB_TARGET_CLASSES,
+        "class_names": [CLASSES[c] for c in LAB_SOURCE_CLASSES],
         "source_test_accuracy": round(test_acc, 4), "seed": args.seed,
         "settings": {"epochs": args.epochs, "batch_size": args.batch_size, "max_lr": args.max_lr,
                      "optimizer": "AdamW(weight_decay=0.05)", "schedule": "OneCycleLR",

@@ -91,7 +91,34 @@ def _build_one(path: Path, src: Path, out: Path, execute: bool, timeout: int) ->
         NotebookClient(nb, timeout=timeout, resources={"metadata": {"path": str(src)}}).execute()
     nbformat.write(nb, out / path.name)
     print(f"{out / path.name}: {solved} exercise cell(s) solved" + ", executed" * execute)
+    failed = unsolved_checks(nb)
+    if failed:
+        raise SystemExit(f"{path.name}: a reference solution did not pass its own checker:\n"
+                         + "\n".join(failed))
     return out / path.name
+
+
+NOT_PASSED = ("not attempted yet", "❌ Not yet", "uses the reference solution until")
+
+
+def unsolved_checks(nb: object) -> list[str]:
+    """The lines of the executed notebook saying an exercise was not attempted or failed: in
+    the instructor edition every exercise is solved, so there must be none.
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells = [nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+    ...     "stream", name="stdout", text="⏳ 03.freeze: not attempted yet. Hint 1 of 3")])]
+    >>> unsolved_checks(nb)
+    ['cell 0: ⏳ 03.freeze: not attempted yet. Hint 1 of 3']
+    """
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            for line in str(output.get("text", "")).splitlines():
+                if any(marker in line for marker in NOT_PASSED):
+                    found.append(f"cell {index}: {line}")
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
