@@ -348,8 +348,8 @@ CASES: list[Case] = [
     # ---- fit() and its callbacks (the lead's files: xfail until they check these)
     C("fit-epochs-zero", "fit(model, loader, epochs=0, **QUIET)", ValueError, "epochs=0"),
     C("fit-epochs-float", "fit(model, loader, epochs=2.5, **QUIET)", TypeError, "epochs=2.5",
-      lead="training.py: fit(epochs=2.5) fails with a raw 'float object cannot be interpreted "
-      "as an integer' (check_int('epochs', epochs, min=1))"),
+      lead="training.py: fit(epochs=2.5) raises ValueError; the course's rule (checks.py) is "
+      "TypeError for a value of the wrong kind: check_int('epochs', epochs, min=1)"),
     C("fit-device-unknown", "fit(model, loader, epochs=1, device='gpu', **QUIET)", ValueError,
       "device='gpu'", lead="training.py: fit(device='gpu') gives torch's raw 'Expected one of "
       "cpu, cuda, ...' (checks.check_device)"),
