@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .batches import forward, to_device
+from .batches import forward, nonempty, to_device
 from .batchnorm import apply_bn_policy
 from .plots import new_axes
 from .seed import rng_state, set_rng_state
@@ -96,12 +96,7 @@ def suggest_lr(lrs: list[float], losses: list[float], rule: str = "steepest") ->
 def _batches(loader: Iterable) -> Iterator:
     """Batches from the loader, starting over when it runs out."""
     while True:
-        empty = True
-        for batch in loader:
-            empty = False
-            yield batch
-        if empty:
-            raise ValueError("The loader gave no batches.")
+        yield from nonempty(loader, "loader")
 
 
 def _snapshot(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader: object) -> dict:

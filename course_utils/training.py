@@ -43,7 +43,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .batches import forward, to_device
+from .batches import forward, nonempty, to_device
 from .callbacks import EVENTS, BestWeights, Callback
 from .clipping import ClipGradNorm
 from .checkpoint import load_checkpoint
@@ -305,18 +305,11 @@ def _check_first_batch(s: FitState, inputs: Any, out: torch.Tensor, y: torch.Ten
     of the validation set fits the model and the head too."""
     check_head_fits_labels(out, getattr(s.train_loader, "labels", y))
     if s.val_loader is not None:
-        val_inputs, val_y = to_device(_first(s.val_loader, "val_loader"), s.device)
+        val_inputs, val_y = to_device(next(nonempty(s.val_loader, "val_loader")), s.device)
         check_head_fits_labels(out, val_y)
         if isinstance(inputs, torch.Tensor) and inputs.shape[1:] != val_inputs.shape[1:]:
             _check_val_inputs(s, inputs, val_inputs)
     s.first_batch_checked = True
-
-
-def _first(loader: Iterable, name: str) -> Any:
-    for batch in loader:
-        return batch
-    raise ValueError(f"{name} yields no batch: it is empty. HINT: check the data you built it "
-                     "from (a filter that removed every image?).")
 
 
 def _check_val_inputs(s: FitState, inputs: torch.Tensor, val_inputs: torch.Tensor) -> None:
@@ -415,7 +408,7 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None
     model.eval()
     loss_sum = torch.zeros((), device=device)
     cm = None  # the confusion matrix, once the first batch says how many classes
-    for batch in _nonempty(loader, "loader"):
+    for batch in nonempty(loader, "loader"):
         inputs, y = to_device(batch, device)  # a tensor, or a tokenizer's dict (batches.py)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
             out = forward(model, inputs)
@@ -428,17 +421,6 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None
     seen, correct = sum(counts), sum(counts[::num_classes + 1])  # all, and the diagonal
     return {"loss": loss_total / seen, "acc": correct / seen,
             "macro_f1": macro_f1(torch.tensor(counts).reshape(num_classes, num_classes))}
-
-
-def _nonempty(loader: Iterable, name: str) -> Iterable:
-    """Yield ``loader``'s batches; an empty loader is a clear error, not a division by zero."""
-    empty = True
-    for batch in loader:
-        empty = False
-        yield batch
-    if empty:
-        raise ValueError(f"{name} yields no batch: it is empty. HINT: check the data you built "
-                         "it from (a filter that removed every image?).")
 
 
 def show_training_loop(callbacks: Iterable[Callback] = (), **fit_options: Any) -> None:
