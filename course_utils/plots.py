@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from .callbacks import Callback
 
 if TYPE_CHECKING:  # only for type hints: training.py imports this module
-    from .training import FitState
+    from .fit_state import FitState
 
 
 def in_notebook() -> bool:
