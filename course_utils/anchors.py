@@ -17,7 +17,7 @@ from .callbacks import Callback
 from .layer_groups import group_parameters
 
 if TYPE_CHECKING:
-    from .training import FitState
+    from .fit_state import FitState
 
 
 class _Anchored(Callback):

@@ -18,7 +18,7 @@ into ``(inputs, labels)``. A model may return the logits, or an object with ``.l
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import torch
@@ -72,4 +72,24 @@ def forward(model: nn.Module | Any, inputs: Inputs) -> torch.Tensor:
         raise TypeError(f"The model returned a {type(out).__name__}, not logits. HINT: return a "
                         "tensor of shape (batch, classes) or an object with .logits.")
     return logits
+
+
+def nonempty(loader: Iterable, name: str = "loader") -> Iterator:
+    """Yield ``loader``'s batches; a loader that yields none is a clear error naming it (not a
+    division by zero or a silent no-op later).
+
+    >>> list(nonempty([1, 2]))
+    [1, 2]
+    >>> list(nonempty([], "val_loader"))
+    Traceback (most recent call last):
+    ValueError: val_loader yields no batch: it is empty. HINT: check the data you built it from (a filter that removed every image? fewer images than one batch with drop_last?).
+    """
+    empty = True
+    for batch in loader:
+        empty = False
+        yield batch
+    if empty:
+        raise ValueError(f"{name} yields no batch: it is empty. HINT: check the data you built "
+                         "it from (a filter that removed every image? fewer images than one "
+                         "batch with drop_last?).")
 

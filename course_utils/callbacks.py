@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 if TYPE_CHECKING:  # only for the type hints: training.py imports this module
-    from .training import FitState
+    from .fit_state import FitState
 
 EVENTS = {  # event -> when fit() calls it
     "on_fit_start": "once, before the first epoch",

@@ -38,7 +38,7 @@ from .surgery import freeze_state, load_freeze_state
 from .unfreezing import add_param_group
 
 if TYPE_CHECKING:  # only for type hints: training.py imports this module
-    from .training import FitState
+    from .fit_state import FitState
 
 FORMAT = "course_utils.checkpoint/1"
 

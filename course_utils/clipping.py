@@ -30,7 +30,7 @@ from .callbacks import Callback
 from .history import History
 
 if TYPE_CHECKING:  # only for type hints: training.py imports this module
-    from .training import FitState
+    from .fit_state import FitState
 
 
 class ClipGradNorm(Callback):

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .batches import forward, to_device
+from .batches import forward, nonempty, to_device
 from .batchnorm import apply_bn_policy
 from .checks import check_callable, check_choice, check_instance, check_int, check_number
 from .plots import new_axes
@@ -96,13 +96,7 @@ def suggest_lr(lrs: list[float], losses: list[float], rule: str = "steepest") ->
 def _batches(loader: Iterable) -> Iterator:
     """Batches from the loader, starting over when it runs out."""
     while True:
-        empty = True
-        for batch in loader:
-            empty = False
-            yield batch
-        if empty:
-            raise ValueError("The loader gave no batches. HINT: check the data that built it "
-                             "(an empty selection?) and its batch_size/drop_last.")
+        yield from nonempty(loader, "loader")
 
 
 def _snapshot(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader: object) -> dict:
@@ -141,9 +135,6 @@ def check_lr_find_args(model: object, loader: object, loss_fn: object, optimizer
     if not hasattr(loader, "__iter__"):
         raise TypeError(f"loader={loader!r:.60}: give an iterable of (x, y) batches, e.g. a "
                         "TensorLoader. HINT: TensorLoader(images, labels, batch_size=64).")
-    if isinstance(loader, (list, tuple)) and not loader:
-        raise ValueError("loader=[]: The loader gave no batches. HINT: give at least one "
-                         "(x, y) batch.")
     if loss_fn is not None:
         check_callable("loss_fn", loss_fn, "nn.CrossEntropyLoss()")
     if optimizer is not None:

@@ -34,7 +34,7 @@ from .callbacks import Callback
 from .checks import check_instance, check_int
 
 if TYPE_CHECKING:  # only for type hints: training.py imports this module
-    from .training import FitState
+    from .fit_state import FitState
 
 
 def in_notebook() -> bool:

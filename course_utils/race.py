@@ -33,7 +33,7 @@ from .stages import stage_optimizer
 from .training import fit
 
 if TYPE_CHECKING:
-    from .training import FitState
+    from .fit_state import FitState
 
 STRATEGIES = ("head", "full")
 

@@ -35,97 +35,38 @@ import inspect
 import math
 import os
 import time
-import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
-from .batches import forward, to_device
+from .batches import forward, nonempty, to_device
+from .batchnorm import apply_bn_policy
 from .callbacks import EVENTS, BestWeights, Callback
 from .clipping import ClipGradNorm
-from .checkpoint import load_checkpoint
 from .device import get_device
 from .distributed import (
     DDPWrapper,
     all_reduce_sum,
     any_process,
-    barrier,
     init_distributed,
     is_main_process,
     process_device,
-    quiet_unless_main,
     set_epoch,
     shard_loader,
 )
+from .fit_checks import check_epochs, check_first_batch
+from .fit_state import FitState, finish, keep_work, resume, warn_non_finite
 from .history import History
 from .param_groups import audit_optimizer, param_groups
-from .plots import LivePlot, ProgressBar
 from .metrics import confusion_matrix, macro_f1
+from .plots import LivePlot, ProgressBar
 from .precision import amp_dtype
-from .batchnorm import apply_bn_policy
 
 
 class NonFiniteLoss(RuntimeError):
     """The training loss became NaN or infinite."""
-
-
-def check_head_fits_labels(out: torch.Tensor, y: torch.Tensor) -> bool:
-    """Raise a clear error when a class label ``y`` is too large for the head's outputs ``out``.
-
-    >>> check_head_fits_labels(torch.zeros(2, 3), torch.tensor([0, 2]))
-    True
-    """
-    if y.dtype == torch.long and out.ndim == 2 and len(y):
-        top = int(y.max())
-        if top >= out.shape[1]:
-            raise ValueError(
-                f"The model's head has {out.shape[1]} outputs, but the labels go up to {top} "
-                f"({top + 1} classes). HINT: replace_head(model, {top + 1}), or relabel the data "
-                "with select_classes(...) so labels run from 0 to num_classes - 1.")
-    return True
-
-
-@dataclass
-class FitState:
-    """Everything a callback may read or change during ``fit``."""
-
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    scheduler: Any
-    train_loader: Iterable
-    val_loader: Iterable | None
-    loss_fn: Callable
-    device: torch.device
-    epochs: int
-    dtype: torch.dtype | None  # autocast dtype, None = fp32
-    callbacks: list[Callback]
-    wrapped: Callable[[], nn.Module] | None = None  # DDP and/or torch.compile around the model
-    history: History = field(default_factory=History)
-    start_epoch: int = 0
-    epoch: int = 0
-    step: int = 0
-    loss: torch.Tensor | None = None
-    stop: bool = False  # a callback sets it to end training after this epoch
-    stop_reason: str = "completed"
-    failed: bool = False  # an exception, NaN/inf loss or KeyboardInterrupt ended the run
-    first_batch_checked: bool = False  # labels vs head, validation batch vs training batch
-
-    def emit(self, event: str) -> None:
-        """Call ``event`` (for example ``"on_epoch_end"``) on every callback, in order."""
-        with quiet_unless_main():  # under torchrun only rank 0 prints
-            for callback in self.callbacks:
-                getattr(callback, event)(self)
-
-    @property
-    def net(self) -> nn.Module:
-        """What the forward pass calls: the model itself, or its DDP / torch.compile wrapper."""
-        return self.wrapped() if self.wrapped else self.model
-
-    def autocast(self) -> torch.autocast:
-        return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None)
 
 
 def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e-3,
@@ -182,7 +123,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
                                        clip_grad_norm=clip_grad_norm, live_plot=live_plot,
                                        progress=progress))
     if resume_from is not None:
-        _resume(s, resume_from)  # weights, optimizer, scheduler, freeze state, RNG, history
+        resume(s, resume_from)  # weights, optimizer, scheduler, freeze state, RNG, history
     s.emit("on_fit_start")
     try:
         for s.epoch in range(s.start_epoch, epochs):
@@ -199,7 +140,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
                 with s.autocast():
                     out = forward(s.net, inputs)  # logits of the model (or its DDP wrapper)
                     if not s.first_batch_checked:
-                        _check_first_batch(s, inputs, out, y)  # fail now, not after an epoch
+                        check_first_batch(s, inputs, out, y)  # fail now, not after an epoch
                     loss = s.loss_fn(out, y)
                 s.loss = loss
                 s.emit("on_loss")  # a callback may add a penalty to s.loss (L2SP)
@@ -228,11 +169,11 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         s.failed, s.stop_reason = True, f"interrupted (KeyboardInterrupt) in epoch {s.epoch}"
     except NonFiniteLoss as err:
         s.failed, s.stop_reason = True, str(err)
-        _warn_non_finite(err)
+        warn_non_finite(err)
     except Exception as err:  # a callback, the model or the loss raised: keep the work, re-raise
-        _keep_work(s, err)
+        keep_work(s, err)
         raise
-    return _finish(s)
+    return finish(s)
 
 
 def fit_callbacks(callbacks: Iterable[Callback] = (), *, monitor: str = "val_loss",
@@ -263,7 +204,7 @@ def _setup(*, model: nn.Module, train_loader: Iterable, epochs: int, lr: float,
            val_loader: Iterable | None, loss_fn: Callable | None, device: Any, amp: Any,
            channels_last: bool | str, compile_model: bool, callbacks: list[Callback]) -> FitState:
     """Resolve fit's defaults: device, memory layout, optimizer, scheduler, torchrun."""
-    _check_epochs(epochs)
+    check_epochs(epochs)
     device = torch.device(device or getattr(train_loader, "device", None) or get_device(False))
     device = process_device(device)  # under torchrun: this process's own GPU
     distributed = init_distributed(device)  # True under torchrun with 2+ processes
@@ -293,53 +234,6 @@ def _setup(*, model: nn.Module, train_loader: Iterable, epochs: int, lr: float,
     return state
 
 
-def _check_epochs(epochs: Any) -> None:
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs={epochs!r}: give a whole number of epochs, at least 1 (when "
-                         "resuming: the total, counting the epochs already done).")
-
-
-def _check_first_batch(s: FitState, inputs: Any, out: torch.Tensor, y: torch.Tensor) -> None:
-    """Cheap checks on the first batch that would otherwise fail only after a whole epoch: the
-    labels (of the whole training set, when the loader knows them) fit the head, and a batch
-    of the validation set fits the model and the head too."""
-    check_head_fits_labels(out, getattr(s.train_loader, "labels", y))
-    if s.val_loader is not None:
-        val_inputs, val_y = to_device(_first(s.val_loader, "val_loader"), s.device)
-        check_head_fits_labels(out, val_y)
-        if isinstance(inputs, torch.Tensor) and inputs.shape[1:] != val_inputs.shape[1:]:
-            _check_val_inputs(s, inputs, val_inputs)
-    s.first_batch_checked = True
-
-
-def _first(loader: Iterable, name: str) -> Any:
-    for batch in loader:
-        return batch
-    raise ValueError(f"{name} yields no batch: it is empty. HINT: check the data you built it "
-                     "from (a filter that removed every image?).")
-
-
-def _check_val_inputs(s: FitState, inputs: torch.Tensor, val_inputs: torch.Tensor) -> None:
-    """The validation images have another shape than the training images: an error when the
-    model cannot take them, a warning when it can (it may be on purpose, e.g. FixRes)."""
-    shapes = (f"val_loader gives inputs of shape {tuple(val_inputs.shape[1:])}, train_loader "
-              f"{tuple(inputs.shape[1:])}")
-    s.model.eval()
-    try:
-        with torch.no_grad(), s.autocast():
-            forward(s.model, val_inputs[:2])
-    except Exception as err:
-        raise ValueError(f"{shapes}, and the model cannot take the validation inputs "
-                         f"({type(err).__name__}: {err}). HINT: give the validation set the same "
-                         "preprocessing (transform=...) as the training set.") from err
-    finally:
-        s.model.train()
-        apply_bn_policy(s.model)
-    warnings.warn(f"{shapes}: the model accepts both, but validation measures it on other "
-                  "inputs than it trains on. HINT: use the same preprocessing unless that is "
-                  "what you want.", stacklevel=4)
-
-
 def _epoch_means(loss_sum: torch.Tensor, correct: torch.Tensor, seen: int,
                  device: torch.device) -> dict[str, float]:
     """Mean loss and accuracy of an epoch, summed over the processes under torchrun."""
@@ -350,48 +244,6 @@ def _epoch_means(loss_sum: torch.Tensor, correct: torch.Tensor, seen: int,
         raise ValueError("train_loader yielded no batch in this epoch: it is empty. HINT: check "
                          "the data you built it from, or drop_last with fewer images than a batch.")
     return {"loss": loss_total / n_seen, "acc": n_correct / n_seen}
-
-
-def _warn_non_finite(err: NonFiniteLoss) -> None:
-    warnings.warn(f"Training stopped: {err}. HINT: lower the learning rate, add warm-up or "
-                  "gradient clipping (fit(..., clip_grad_norm=1.0)). The best weights are "
-                  "restored; the optimizer's state may hold NaN: build a new optimizer before "
-                  "training on.", RuntimeWarning, stacklevel=3)
-
-
-def _keep_work(s: FitState, err: Exception) -> None:
-    """An exception ends the run: restore the best weights, attach the History to the error."""
-    s.failed, s.stop_reason = True, f"{type(err).__name__} in epoch {s.epoch}"
-    s.history.stop_reason = s.stop_reason
-    s.emit("on_fit_end")  # best weights back, figure and progress bar closed
-    err.history = s.history
-    if hasattr(err, "add_note"):  # Python 3.11+
-        err.add_note(f"fit() kept your work: the best weights are back in the model and the History "
-                     f"of the {len(s.history)} finished epochs is attached to this error (in "
-                     "Jupyter: `import sys; history = sys.last_value.history`).")
-
-
-def _finish(s: FitState) -> History:
-    s.history.stop_reason = s.stop_reason
-    if s.stop_reason != "completed" and is_main_process():
-        print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")
-    s.emit("on_fit_end")  # best weights back, final figure, progress bar closed
-    return s.history
-
-
-def _resume(s: FitState, path: str | os.PathLike) -> None:
-    """Load a SaveCheckpoint file into the run and continue after its epoch."""
-    barrier()  # under torchrun: nobody reads while rank 0 may still be writing
-    checkpoint = load_checkpoint(path, s.model, s.optimizer, s.scheduler, loader=s.train_loader,
-                                 callbacks=s.callbacks, restore_rng=True)
-    monitor = s.history.monitor
-    s.history = History.from_dict(checkpoint["history"])
-    s.history.monitor = monitor
-    s.start_epoch = s.epoch = checkpoint["epoch"] + 1
-    s.step = len(next(iter(s.history.lrs.values()), []))
-    if is_main_process():
-        print(f"Resumed from {path}: epoch {checkpoint['epoch']} done, "
-              f"continuing at {s.start_epoch}.")
 
 
 @torch.no_grad()
@@ -415,7 +267,7 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None
     model.eval()
     loss_sum = torch.zeros((), device=device)
     cm = None  # the confusion matrix, once the first batch says how many classes
-    for batch in _nonempty(loader, "loader"):
+    for batch in nonempty(loader, "loader"):
         inputs, y = to_device(batch, device)  # a tensor, or a tokenizer's dict (batches.py)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
             out = forward(model, inputs)
@@ -428,17 +280,6 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None
     seen, correct = sum(counts), sum(counts[::num_classes + 1])  # all, and the diagonal
     return {"loss": loss_total / seen, "acc": correct / seen,
             "macro_f1": macro_f1(torch.tensor(counts).reshape(num_classes, num_classes))}
-
-
-def _nonempty(loader: Iterable, name: str) -> Iterable:
-    """Yield ``loader``'s batches; an empty loader is a clear error, not a division by zero."""
-    empty = True
-    for batch in loader:
-        empty = False
-        yield batch
-    if empty:
-        raise ValueError(f"{name} yields no batch: it is empty. HINT: check the data you built "
-                         "it from (a filter that removed every image?).")
 
 
 def show_training_loop(callbacks: Iterable[Callback] = (), **fit_options: Any) -> None:

@@ -26,7 +26,7 @@ from .param_groups import param_groups
 from .surgery import unfreeze
 
 if TYPE_CHECKING:
-    from .training import FitState
+    from .fit_state import FitState
 
 
 def _extend_scheduler(scheduler: Any, group: dict) -> None:

@@ -11,12 +11,7 @@ from course_utils.quiz.widget import STYLE, CheckboxGroup, QuizWidget, plain_lab
 GOOD_DIR = Path(__file__).parent / "fixtures" / "quizzes" / "good"
 
 
-@pytest.fixture(autouse=True)
-def quiz_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("COURSE_QUIZ_DIR", str(GOOD_DIR))
-    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path / "results"))
-    monkeypatch.delenv("COURSE_STUDENT", raising=False)
-    return tmp_path / "results"
+pytestmark = pytest.mark.usefixtures("quiz_env")  # tests/conftest.py
 
 
 def quiz(**kwargs) -> QuizWidget:

@@ -1,0 +1,72 @@
+"""Cheap checks that ``fit()`` runs on the first batch, so that a mistake fails in a second,
+not after a whole epoch: the labels fit the head, the validation batches fit the model, the
+number of epochs makes sense.
+
+>>> check_head_fits_labels(torch.zeros(2, 3), torch.tensor([0, 2]))
+True
+"""
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from .batches import forward, nonempty, to_device
+from .batchnorm import apply_bn_policy
+
+if TYPE_CHECKING:
+    from .fit_state import FitState
+
+
+def check_head_fits_labels(out: torch.Tensor, y: torch.Tensor) -> bool:
+    """Raise a clear error when a class label ``y`` is too large for the head's outputs ``out``.
+    """
+    if y.dtype == torch.long and out.ndim == 2 and len(y):
+        top = int(y.max())
+        if top >= out.shape[1]:
+            raise ValueError(
+                f"The model's head has {out.shape[1]} outputs, but the labels go up to {top} "
+                f"({top + 1} classes). HINT: replace_head(model, {top + 1}), or relabel the data "
+                "with select_classes(...) so labels run from 0 to num_classes - 1.")
+    return True
+
+
+def check_epochs(epochs: Any) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs={epochs!r}: give a whole number of epochs, at least 1 (when "
+                         "resuming: the total, counting the epochs already done).")
+
+
+def check_first_batch(s: FitState, inputs: Any, out: torch.Tensor, y: torch.Tensor) -> None:
+    """Cheap checks on the first batch that would otherwise fail only after a whole epoch: the
+    labels (of the whole training set, when the loader knows them) fit the head, and a batch
+    of the validation set fits the model and the head too."""
+    check_head_fits_labels(out, getattr(s.train_loader, "labels", y))
+    if s.val_loader is not None:
+        val_inputs, val_y = to_device(next(nonempty(s.val_loader, "val_loader")), s.device)
+        check_head_fits_labels(out, val_y)
+        if isinstance(inputs, torch.Tensor) and inputs.shape[1:] != val_inputs.shape[1:]:
+            check_val_inputs(s, inputs, val_inputs)
+    s.first_batch_checked = True
+
+
+def check_val_inputs(s: FitState, inputs: torch.Tensor, val_inputs: torch.Tensor) -> None:
+    """The validation images have another shape than the training images: an error when the
+    model cannot take them, a warning when it can (it may be on purpose, e.g. FixRes)."""
+    shapes = (f"val_loader gives inputs of shape {tuple(val_inputs.shape[1:])}, train_loader "
+              f"{tuple(inputs.shape[1:])}")
+    s.model.eval()
+    try:
+        with torch.no_grad(), s.autocast():
+            forward(s.model, val_inputs[:2])
+    except Exception as err:
+        raise ValueError(f"{shapes}, and the model cannot take the validation inputs "
+                         f"({type(err).__name__}: {err}). HINT: give the validation set the same "
+                         "preprocessing (transform=...) as the training set.") from err
+    finally:
+        s.model.train()
+        apply_bn_policy(s.model)
+    warnings.warn(f"{shapes}: the model accepts both, but validation measures it on other "
+                  "inputs than it trains on. HINT: use the same preprocessing unless that is "
+                  "what you want.", stacklevel=4)
