@@ -4,7 +4,8 @@ Every notebook imports what it needs from here, by name:
 
 >>> from course_utils import get_device
 """
-from .callbacks import L2SP, BestWeights, Callback, EarlyStopping, GradualUnfreeze, WeightDrift
+from .anchors import L2SP, WeightDrift
+from .callbacks import BestWeights, Callback, EarlyStopping
 from .checkpoint import CheckpointError, SaveCheckpoint, load_checkpoint, save_checkpoint
 from .clipping import ClipGradNorm
 from .data import DataError, fashion_mnist, k_per_class, select_classes, train_val_split
@@ -38,6 +39,7 @@ from .surgery import (
     unfreeze,
 )
 from .training import evaluate, fit, show_training_loop
+from .unfreezing import GradualUnfreeze, add_param_group
 
 __all__ = [
     "BestWeights",
@@ -61,6 +63,7 @@ __all__ = [
     "UnknownModelError",
     "WeightDrift",
     "WeightsUnavailableError",
+    "add_param_group",
     "apply_bn_policy",
     "audit_optimizer",
     "bn_policies",

@@ -22,44 +22,24 @@ from __future__ import annotations
 
 import os
 import pickle
-import random
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
 import torch
 from torch import nn
 
-from .callbacks import Callback, add_param_group
+from .callbacks import Callback
 from .distributed import is_main_process
 from .files import atomic_file
+from .seed import rng_state, set_rng_state
 from .surgery import freeze_state, load_freeze_state
+from .unfreezing import add_param_group
 
 FORMAT = "course_utils.checkpoint/1"
 
 
 class CheckpointError(RuntimeError):
     """The file cannot be used as asked; the message says why and what to do."""
-
-
-def rng_state() -> dict[str, Any]:
-    """Every global random generator's state: Python, NumPy, PyTorch CPU and CUDA."""
-    name, keys, pos, has_gauss, gauss = np.random.get_state()
-    state = {"python": random.getstate(), "torch": torch.get_rng_state(),
-             "numpy": (name, keys.tolist(), pos, has_gauss, gauss)}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    """Restore what :func:`rng_state` returned."""
-    random.setstate(state["python"])
-    name, keys, pos, has_gauss, gauss = state["numpy"]
-    np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
-    torch.set_rng_state(state["torch"].cpu())
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
 def _keyed(callbacks: Iterable[Callback]) -> dict[str, Callback]:

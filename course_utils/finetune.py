@@ -23,34 +23,17 @@ import argparse
 import time
 from pathlib import Path
 
-import torch
-
-from .batchnorm import set_bn_policy
 from .checkpoint import save_checkpoint
-from .data import LAB_TARGET_CLASSES, Task, load_task
+from .data import LAB_TARGET_CLASSES, load_task
 from .distributed import is_main_process, shard_loader, world_size
 from .files import write_json_atomic
 from .layer_groups import layer_groups
 from .loaders import TensorLoader
 from .models import pretrained
-from .param_groups import param_groups
 from .schedules import warmup_cosine
 from .seed import seed_everything
-from .surgery import freeze_to
+from .stages import stage_optimizer
 from .training import evaluate, fit
-
-
-def stage_optimizer(model: torch.nn.Module, stage: str, lr: float, lr_lo: float,
-                    weight_decay: float = 0.01) -> torch.optim.Optimizer:
-    """Freeze for ``stage`` ("head": only the last layer group; "full": everything trains, LRs
-    from ``lr_lo`` for the first group up to ``lr`` for the head) and return AdamW."""
-    freeze_to(model, -1 if stage == "head" else 0, train_bn=False)  # frozen means frozen
-    set_bn_policy(model, "eval")  # BatchNorm statistics stay as they are (its weights may train)
-    if stage == "head":
-        groups = param_groups(model, lr=lr, weight_decay=weight_decay)
-    else:
-        groups = param_groups(model, lrs=slice(lr_lo, lr), weight_decay=weight_decay)
-    return torch.optim.AdamW(groups)
 
 
 def main(argv: list[str] | None = None) -> dict:

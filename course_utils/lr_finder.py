@@ -26,6 +26,8 @@ from torch import nn
 
 from .batches import forward, to_device
 from .batchnorm import apply_bn_policy
+from .plots import new_axes
+from .seed import rng_state, set_rng_state
 
 RULES = {
     "steepest": "steepest descent of the smoothed loss (most negative slope vs log LR, "
@@ -52,10 +54,7 @@ class LRFindResult:
 
     def plot(self, ax: object | None = None) -> object:
         """Loss against LR (log scale) with the suggestion marked; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        ax = new_axes(ax, figsize=(6, 3.5))
         ax.plot(self.lrs, self.raw_losses, color="C0", alpha=0.25, label="loss per batch")
         ax.plot(self.lrs, self.losses, color="C0", label="smoothed loss")
         ax.axvline(self.suggestion, color="C3", linestyle="--",
@@ -114,8 +113,7 @@ def _snapshot(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader:
         "requires_grad": [p.requires_grad for p in model.parameters()],
         "grads": [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()],
         "training": [m.training for m in model.modules()],
-        "rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
+        "rng": rng_state(),  # dropout and shuffling draw from it: lr_find must not move it
     }
 
 
@@ -131,9 +129,7 @@ def _restore(model: nn.Module, optimizer: torch.optim.Optimizer | None, loader: 
         m.training = training
     if optimizer is not None:
         optimizer.load_state_dict(snap["optimizer"])
-    torch.set_rng_state(snap["rng"])
-    if snap["cuda_rng"] is not None:
-        torch.cuda.set_rng_state_all(snap["cuda_rng"])
+    set_rng_state(snap["rng"])
 
 
 def lr_find(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None,

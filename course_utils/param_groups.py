@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from .layer_groups import GroupRules, group_parameters
-from .surgery import _table
+from .surgery import text_table
 
 
 def group_lrs(names: Sequence[str], lr: float, backbone_lr: float | None = None,
@@ -119,7 +119,7 @@ def param_groups(model: nn.Module, lr: float = 1e-3, *, backbone_lr: float | Non
         warnings.warn("No parameter is trainable, so the parameter groups are empty. "
                       "HINT: unfreeze(model, 'head') before building the optimizer.", stacklevel=2)
     if verbose:
-        print(_table([{"group": g["name"], "lr": f"{g['lr']:.2e}",
+        print(text_table([{"group": g["name"], "lr": f"{g['lr']:.2e}",
                        "weight_decay": g["weight_decay"], "tensors": len(g["params"]),
                        "params": f"{sum(p.numel() for p in g['params']):,}"} for g in out]))
     return out
@@ -145,6 +145,43 @@ class OptimizerAudit:
         return text
 
 
+def _compare(model: nn.Module, optimizer: torch.optim.Optimizer
+             ) -> tuple[list[tuple[str, nn.Parameter]], list[str], list[str], int]:
+    """The one comparison of an optimizer with a model: (trainable (name, parameter) pairs,
+    names of trainable parameters missing from the optimizer, names of frozen parameters in it,
+    how many of its tensors are not in the model)."""
+    in_opt = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    named = list(model.named_parameters())
+    trainable = [(n, p) for n, p in named if p.requires_grad]
+    missing = [n for n, p in trainable if id(p) not in in_opt]
+    frozen = [n for n, p in named if not p.requires_grad and id(p) in in_opt]
+    foreign = len(in_opt - {id(p) for _, p in named})
+    return trainable, missing, frozen, foreign
+
+
+def optimizer_problems(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[str]:
+    """What stops ``optimizer`` from training exactly ``model``'s trainable parameters, as
+    sentences (an empty list: nothing). ``audit_optimizer`` and the exercise checkers use it.
+
+    >>> model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    >>> _ = model[0].requires_grad_(False)
+    >>> optimizer_problems(model, torch.optim.SGD(model[0].parameters(), lr=0.1))
+    ['trainable tensors missing from the optimizer (never updated): 1.weight, 1.bias', 'frozen tensors in the optimizer (they do not move): 0.weight, 0.bias']
+    """
+    trainable, missing, frozen, foreign = _compare(model, optimizer)
+    problems = [] if trainable else ["every parameter of the model is frozen"]
+    if missing:
+        problems.append("trainable tensors missing from the optimizer (never updated): "
+                        + ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else ""))
+    if frozen:
+        problems.append("frozen tensors in the optimizer (they do not move): "
+                        + ", ".join(frozen[:5]) + (" ..." if len(frozen) > 5 else ""))
+    if foreign:
+        problems.append(f"{foreign} tensors in the optimizer that are not in the model (an old "
+                        "head after replace_head?)")
+    return problems
+
+
 def audit_optimizer(model: nn.Module, optimizer: torch.optim.Optimizer) -> OptimizerAudit:
     """Check that the optimizer holds exactly the model's trainable parameters.
 
@@ -155,15 +192,10 @@ def audit_optimizer(model: nn.Module, optimizer: torch.optim.Optimizer) -> Optim
 
     Warns (HINT) when the optimizer holds frozen parameters or tensors that are not in the model.
     """
-    in_opt = {id(p) for g in optimizer.param_groups for p in g["params"]}
-    named = list(model.named_parameters())
-    trainable = [(n, p) for n, p in named if p.requires_grad]
+    trainable, missing, frozen, foreign = _compare(model, optimizer)
     if not trainable:
         raise ValueError("Every parameter of the model is frozen, so there is nothing to train. "
                          "HINT: unfreeze(model, 'head') or freeze_to(model, -1).")
-    missing = [n for n, p in trainable if id(p) not in in_opt]
-    frozen = [n for n, p in named if not p.requires_grad and id(p) in in_opt]
-    foreign = len(in_opt - {id(p) for _, p in named})
     if missing:
         more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
         raise ValueError(f"{len(missing)} trainable tensors are not in the optimizer, so they "

@@ -6,8 +6,12 @@ redraw with ``clear_output(wait=True)``, which also wipes everything else the ce
 output with ``handle.update(...)``, at most about once a second. Its last update is a static PNG
 figure, so the curve stays in the saved notebook (GitHub, nbval, exported HTML show it).
 
-Figures are drawn with matplotlib's object API (``Figure``, Agg canvas), never ``pyplot``, so
-nothing is shown twice and no global state changes.
+Where figures come from, one rule: figures the library returns (the live plot,
+``plot_history``, ``plot_series``) are drawn with matplotlib's object API (``Figure``, Agg
+canvas), never ``pyplot``, so nothing is shown twice and no global state changes. Functions that
+draw on an Axes (``plot_lrs``, ``LRFindResult.plot``, ``race.plot_curves``) take yours, or get a
+new one from :func:`new_axes`, the one place that asks pyplot for a figure (so it shows like any
+``plt`` plot and composes with your own ``plt`` calls).
 
 >>> from course_utils import plot_series
 >>> fig = plot_series({"head": [0.0, 0.1, 0.2]}, ylabel="drift")
@@ -52,6 +56,15 @@ def progress_enabled() -> bool:
     if setting in ("0", "1"):
         return setting == "1"
     return in_notebook() or sys.stderr.isatty()
+
+
+def new_axes(ax: Any = None, figsize: tuple[float, float] = (6, 3.5)) -> Any:
+    """``ax`` when you give one; else the Axes of a new pyplot figure of size ``figsize``."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.figure(figsize=figsize, layout="constrained").add_subplot()
 
 
 def figure_to_png(fig: Figure, dpi: int = 90) -> bytes:

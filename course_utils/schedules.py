@@ -22,6 +22,9 @@ from collections.abc import Callable, Sequence
 import torch
 from torch.optim.lr_scheduler import LambdaLR, LRScheduler, OneCycleLR
 
+from .history import record_lrs
+from .plots import new_axes
+
 SchedulerFactory = Callable[[torch.optim.Optimizer, int], LRScheduler]
 
 
@@ -107,9 +110,8 @@ class LRRecorder:
         self.lrs: dict[str, list[float]] = {}
 
     def record(self) -> None:
-        """Append each group's current LR."""
-        for i, group in enumerate(self.optimizer.param_groups):
-            self.lrs.setdefault(group.get("name", f"group{i}"), []).append(float(group["lr"]))
+        """Append each group's current LR (the same rule as ``History.record_lrs``)."""
+        record_lrs(self.lrs, self.optimizer)
 
     def plot(self, ax: object | None = None, log: bool = True) -> object:
         """Plot the recorded LRs (see ``plot_lrs``)."""
@@ -125,12 +127,9 @@ def plot_lrs(lrs: dict[str, list[float]] | LRRecorder, ax: object | None = None,
     >>> ax.get_ylabel()
     'learning rate'
     """
-    import matplotlib.pyplot as plt
-
     if isinstance(lrs, LRRecorder):
         lrs = lrs.lrs
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+    ax = new_axes(ax, figsize=(6, 3))
     for name, values in lrs.items():
         ax.plot(values, label=name)
     if log:

@@ -97,13 +97,44 @@ def load_freeze_state(model: nn.Module, state: dict[str, dict[str, object]]) -> 
         p.requires_grad_(bool(state["requires_grad"][name]))
 
 
+HEAD_PATHS = ("fc", "heads.head", "classifier", "head")  # where models keep their classifier
+
+
+def head_path(model: nn.Module) -> str:
+    """The name of the model's final Linear classifier (timm calls it ``get_classifier``).
+
+    >>> import torchvision
+    >>> head_path(torchvision.models.resnet18(weights=None)), head_path(torchvision.models.vgg11())
+    ('fc', 'classifier.6')
+    """
+    for path in HEAD_PATHS:
+        try:
+            module = model.get_submodule(path)
+        except AttributeError:
+            continue
+        if isinstance(module, nn.Sequential) and len(module) and isinstance(module[-1], nn.Linear):
+            return f"{path}.{len(module) - 1}"
+        if isinstance(module, nn.Linear):
+            return path
+    raise ValueError(f"Cannot find {type(model).__name__}'s classifier (looked for a Linear at "
+                     f"{', '.join(HEAD_PATHS)}). Replace it yourself, e.g. "
+                     "model.my_head = nn.Linear(in_features, num_classes).")
+
+
+def get_head(model: nn.Module) -> nn.Module:
+    """The model's classifier module (timm's ``get_classifier`` for timm models)."""
+    if hasattr(model, "get_classifier"):
+        return model.get_classifier()
+    return model.get_submodule(head_path(model))
+
+
 def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     """Put a new, freshly initialised classifier for ``num_classes`` on the model (in place).
 
     Works like timm's ``reset_classifier``: timm models (``classifier``), torchvision ResNet and
     the course's LabResNet (``fc``), torchvision ViT (``heads.head``), Hugging Face sequence
     classifiers (``classifier``; ``num_labels`` and the config follow), and models whose
-    ``classifier`` is a Linear or a Sequential ending in one.
+    ``classifier`` is a Linear or a Sequential ending in one (see :func:`head_path`).
 
     Returns:
         The new head module (trainable, on the old head's device and dtype).
@@ -118,28 +149,19 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
         model.reset_classifier(num_classes)
         head = model.get_classifier()
         return head.to(old.device, old.dtype) if old is not None else head
-    for path in ("fc", "heads.head", "classifier", "head"):
-        try:
-            old = model.get_submodule(path)
-        except AttributeError:
-            continue
-        if isinstance(old, nn.Sequential) and len(old) and isinstance(old[-1], nn.Linear):
-            path, old = f"{path}.{len(old) - 1}", old[-1]
-        if isinstance(old, nn.Linear):
-            head = nn.Linear(old.in_features, num_classes, bias=old.bias is not None)
-            head = head.to(old.weight.device, old.weight.dtype)
-            model.set_submodule(path, head)
-            if isinstance(getattr(model, "num_classes", None), int):
-                model.num_classes = num_classes
-            if isinstance(getattr(model, "num_labels", None), int):  # Hugging Face
-                model.num_labels = model.config.num_labels = num_classes
-            return head
-    raise ValueError(f"replace_head does not know where {type(model).__name__}'s classifier is "
-                     "(looked for fc, heads.head, classifier, head). Replace it yourself, e.g. "
-                     "model.my_head = nn.Linear(in_features, num_classes).")
+    path = head_path(model)
+    old = model.get_submodule(path)
+    head = nn.Linear(old.in_features, num_classes, bias=old.bias is not None)
+    head = head.to(old.weight.device, old.weight.dtype)
+    model.set_submodule(path, head)
+    if isinstance(getattr(model, "num_classes", None), int):
+        model.num_classes = num_classes
+    if isinstance(getattr(model, "num_labels", None), int):  # Hugging Face
+        model.num_labels = model.config.num_labels = num_classes
+    return head
 
 
-def _table(rows: list[dict[str, object]]) -> str:
+def text_table(rows: list[dict[str, object]]) -> str:
     """A plain-text table: one line per row, columns padded to width."""
     cols = list(rows[0])
     cells = [cols] + [[str(r[c]) for c in cols] for r in rows]
@@ -155,7 +177,7 @@ class TrainableSummary:
         self.rows = rows
 
     def __repr__(self) -> str:
-        return _table(self.rows)
+        return text_table(self.rows)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{c}</th>" for c in self.rows[0])

@@ -63,6 +63,7 @@ from .distributed import (
 from .history import History
 from .param_groups import audit_optimizer, param_groups
 from .plots import LivePlot, ProgressBar
+from .metrics import confusion_matrix, macro_f1
 from .precision import amp_dtype
 from .batchnorm import apply_bn_policy
 
@@ -109,8 +110,8 @@ class FitState:
     loss: torch.Tensor | None = None
     stop: bool = False  # a callback sets it to end training after this epoch
     stop_reason: str = "completed"
-    failed: bool = False  # NaN/inf loss or KeyboardInterrupt
-    head_checked: bool = False  # the first batch's labels were checked against the head
+    failed: bool = False  # an exception, NaN/inf loss or KeyboardInterrupt ended the run
+    first_batch_checked: bool = False  # labels vs head, validation batch vs training batch
 
     def emit(self, event: str) -> None:
         """Call ``event`` (for example ``"on_epoch_end"``) on every callback, in order."""
@@ -147,15 +148,15 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         optimizer: your own optimizer instead.
         scheduler: stepped after EVERY BATCH; an LR scheduler or a factory
             ``f(optimizer, total_steps)`` such as ``one_cycle`` or ``partial(warmup_cosine, ...)``.
-        val_loader: evaluated after each epoch.
+        val_loader: evaluated after each epoch (loss, accuracy and macro-F1).
         loss_fn: ``loss_fn(logits, y)`` returning the batch mean; default cross-entropy.
         callbacks: e.g. ``EarlyStopping``, ``GradualUnfreeze``, ``WeightDrift``, ``L2SP``,
             ``SaveCheckpoint``.
         device: default: the train loader's device, else ``get_device()``.
         amp: autocast, see :func:`~course_utils.precision.amp_dtype` ("auto": bf16 where it pays).
         channels_last: "auto": for models with 2-D convolutions, on CUDA and CPU.
-        monitor: the metric that picks the best epoch ("val_loss", "val_acc"...).
-        restore_best: put the best epoch's weights back at the end (always after NaN or Ctrl+C).
+        monitor: the metric that picks the best epoch ("val_loss", "val_acc", "val_macro_f1"...).
+        restore_best: put the best epoch's weights back at the end (always after an error).
         live_plot: a live loss/accuracy plot in a notebook, one line per epoch elsewhere.
         progress: a progress bar (see ``plots.progress_enabled`` for when it shows).
         resume_from: a checkpoint from ``SaveCheckpoint``: continue after its epoch, exactly.
@@ -173,10 +174,13 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
     ...               scheduler=one_cycle, callbacks=[EarlyStopping(patience=2)])
     >>> history.plot()                                                       # doctest: +SKIP
     """
-    s = _setup(model, train_loader, epochs, lr, weight_decay, optimizer, scheduler, val_loader,
-               loss_fn, callbacks, device, amp, channels_last, monitor, restore_best, live_plot,
-               progress, compile_model, clip_grad_norm=clip_grad_norm)
-    s.history.monitor = monitor
+    s = _setup(model=model, train_loader=train_loader, epochs=epochs, lr=lr,
+               weight_decay=weight_decay, optimizer=optimizer, scheduler=scheduler,
+               val_loader=val_loader, loss_fn=loss_fn, device=device, amp=amp,
+               channels_last=channels_last, compile_model=compile_model,
+               callbacks=fit_callbacks(callbacks, monitor=monitor, restore_best=restore_best,
+                                       clip_grad_norm=clip_grad_norm, live_plot=live_plot,
+                                       progress=progress))
     if resume_from is not None:
         _resume(s, resume_from)  # weights, optimizer, scheduler, freeze state, RNG, history
     s.emit("on_fit_start")
@@ -186,14 +190,16 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
             set_epoch(s.train_loader, s.epoch)  # a DistributedSampler reshuffles per epoch
             model.train()
             apply_bn_policy(model)  # model.train() woke frozen BatchNorm layers: back to eval
-            start, seen = time.perf_counter(), 0
-            loss_sum = correct = torch.zeros((), device=s.device)  # summed on the device
+            start = time.perf_counter()
+            loss_sum = torch.zeros((), device=s.device)  # summed on the device: no host sync
+            correct = torch.zeros((), device=s.device)
+            seen = 0
             for batch in s.train_loader:  # under torchrun: this process's share of each batch
                 inputs, y = to_device(batch, s.device)  # a tensor, or a tokenizer's dict
                 with s.autocast():
                     out = forward(s.net, inputs)  # logits of the model (or its DDP wrapper)
-                    s.head_checked = s.head_checked or check_head_fits_labels(
-                        out, getattr(s.train_loader, "labels", y))  # once, on the first batch
+                    if not s.first_batch_checked:
+                        _check_first_batch(s, inputs, out, y)  # fail now, not after an epoch
                     loss = s.loss_fn(out, y)
                 s.loss = loss
                 s.emit("on_loss")  # a callback may add a penalty to s.loss (L2SP)
@@ -204,14 +210,12 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
                 s.history.record_lrs(s.optimizer)  # the LRs this step used
                 if s.scheduler is not None:
                     s.scheduler.step()
-                loss_sum = loss_sum + loss.detach().float() * len(y)  # no .item(): no sync
-                correct = correct + (out.argmax(dim=1) == y).sum()
-                seen, s.step = seen + len(y), s.step + 1
+                loss_sum += loss.detach().float() * len(y)
+                correct += (out.argmax(dim=1) == y).sum()
+                seen += len(y)
+                s.step += 1
                 s.emit("on_batch_end")
-            totals = all_reduce_sum(torch.stack(  # summed over the processes under torchrun
-                [loss_sum, correct.float(), torch.tensor(float(seen), device=s.device)]))
-            loss_total, n_correct, n_seen = totals.tolist()  # the epoch's one host sync
-            train = {"loss": loss_total / n_seen, "acc": n_correct / n_seen}
+            train = _epoch_means(loss_sum, correct, seen, s.device)  # the epoch's one host sync
             if not math.isfinite(train["loss"]):
                 raise NonFiniteLoss(f"the training loss became {train['loss']} in epoch {s.epoch}")
             val = {} if s.val_loader is None else evaluate(model, s.val_loader, s.loss_fn,
@@ -224,33 +228,42 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         s.failed, s.stop_reason = True, f"interrupted (KeyboardInterrupt) in epoch {s.epoch}"
     except NonFiniteLoss as err:
         s.failed, s.stop_reason = True, str(err)
-        warnings.warn(f"Training stopped: {err}. HINT: lower the learning rate, add warm-up or "
-                      "gradient clipping (fit(..., clip_grad_norm=1.0)). The best weights are "
-                      "restored; the optimizer's state may hold NaN: build a new optimizer before "
-                      "training on.", RuntimeWarning, stacklevel=2)
+        _warn_non_finite(err)
     except Exception as err:  # a callback, the model or the loss raised: keep the work, re-raise
-        s.failed, s.stop_reason = True, f"{type(err).__name__} in epoch {s.epoch}"
-        s.history.stop_reason = s.stop_reason
-        s.emit("on_fit_end")  # best weights back, figure and progress bar closed
-        err.history = s.history
-        if hasattr(err, "add_note"):  # Python 3.11+
-            err.add_note(f"fit() kept your work: the best weights are back in the model and the "
-                         f"History of the {len(s.history)} finished epochs is attached to this "
-                         "error (in Jupyter: `import sys; history = sys.last_value.history`).")
+        _keep_work(s, err)
         raise
-    s.history.stop_reason = s.stop_reason
-    if s.stop_reason != "completed" and is_main_process():
-        print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")
-    s.emit("on_fit_end")  # best weights back, final figure, progress bar closed
-    return s.history
+    return _finish(s)
 
 
-def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, weight_decay: float,
-           optimizer: Any, scheduler: Any, val_loader: Any, loss_fn: Any, callbacks: Iterable,
-           device: Any, amp: Any, channels_last: Any, monitor: str, restore_best: bool,
-           live_plot: bool, progress: bool, compile_model: bool, *,
-           clip_grad_norm: float | None = None) -> FitState:
-    """Resolve fit's defaults: device, memory layout, optimizer, scheduler, callbacks, torchrun."""
+def fit_callbacks(callbacks: Iterable[Callback] = (), *, monitor: str = "val_loss",
+                  restore_best: bool = True, clip_grad_norm: float | None = None,
+                  live_plot: bool = True, progress: bool = True) -> list[Callback]:
+    """The callbacks fit() runs, in the order it runs them: yours plus the ones its options add.
+
+    >>> [type(cb).__name__ for cb in fit_callbacks(clip_grad_norm=1.0, live_plot=False)]
+    ['BestWeights', 'ClipGradNorm', 'ProgressBar']
+    """
+    all_callbacks = list(callbacks)
+    if not any(isinstance(cb, BestWeights) for cb in all_callbacks):  # yours, or fit's own
+        all_callbacks.append(BestWeights(monitor, restore=restore_best))
+    if clip_grad_norm is not None:
+        if any(isinstance(cb, ClipGradNorm) for cb in all_callbacks):
+            raise ValueError("clip_grad_norm= and a ClipGradNorm callback would clip twice. "
+                             "HINT: give one of them.")
+        all_callbacks.append(ClipGradNorm(clip_grad_norm))  # records history.grad_norms
+    if live_plot and is_main_process():
+        all_callbacks.append(LivePlot())
+    if progress and is_main_process():
+        all_callbacks.append(ProgressBar())
+    return sorted(all_callbacks, key=lambda cb: cb.order)
+
+
+def _setup(*, model: nn.Module, train_loader: Iterable, epochs: int, lr: float,
+           weight_decay: float, optimizer: torch.optim.Optimizer | None, scheduler: Any,
+           val_loader: Iterable | None, loss_fn: Callable | None, device: Any, amp: Any,
+           channels_last: bool | str, compile_model: bool, callbacks: list[Callback]) -> FitState:
+    """Resolve fit's defaults: device, memory layout, optimizer, scheduler, torchrun."""
+    _check_epochs(epochs)
     device = torch.device(device or getattr(train_loader, "device", None) or get_device(False))
     device = process_device(device)  # under torchrun: this process's own GPU
     distributed = init_distributed(device)  # True under torchrun with 2+ processes
@@ -272,19 +285,98 @@ def _setup(model: nn.Module, train_loader: Iterable, epochs: int, lr: float, wei
         audit_optimizer(model, optimizer)
     if scheduler is not None and not hasattr(scheduler, "step"):  # a factory
         scheduler = scheduler(optimizer, epochs * len(train_loader))
-    cbs = [*callbacks, BestWeights(monitor, restore=restore_best)]
-    if clip_grad_norm is not None:
-        if any(isinstance(cb, ClipGradNorm) for cb in cbs):
-            raise ValueError("clip_grad_norm= and a ClipGradNorm callback would clip twice. "
-                             "HINT: give one of them.")
-        cbs.append(ClipGradNorm(clip_grad_norm))  # checks the value, records history.grad_norms
-    cbs += [LivePlot()] if live_plot and is_main_process() else []
-    cbs += [ProgressBar()] if progress and is_main_process() else []
     net = torch.compile(model) if compile_model else model
     wrapped = DDPWrapper(net, device) if distributed else lambda: net
-    return FitState(model, optimizer, scheduler, train_loader, val_loader,
-                    loss_fn or nn.CrossEntropyLoss(), device, epochs, dtype,
-                    sorted(cbs, key=lambda cb: cb.order), wrapped)
+    state = FitState(model, optimizer, scheduler, train_loader, val_loader,
+                     loss_fn or nn.CrossEntropyLoss(), device, epochs, dtype, callbacks, wrapped)
+    state.history.monitor = next(cb.monitor for cb in callbacks if isinstance(cb, BestWeights))
+    return state
+
+
+def _check_epochs(epochs: Any) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs={epochs!r}: give a whole number of epochs, at least 1 (when "
+                         "resuming: the total, counting the epochs already done).")
+
+
+def _check_first_batch(s: FitState, inputs: Any, out: torch.Tensor, y: torch.Tensor) -> None:
+    """Cheap checks on the first batch that would otherwise fail only after a whole epoch: the
+    labels (of the whole training set, when the loader knows them) fit the head, and a batch
+    of the validation set fits the model and the head too."""
+    check_head_fits_labels(out, getattr(s.train_loader, "labels", y))
+    if s.val_loader is not None:
+        val_inputs, val_y = to_device(_first(s.val_loader, "val_loader"), s.device)
+        check_head_fits_labels(out, val_y)
+        if isinstance(inputs, torch.Tensor) and inputs.shape[1:] != val_inputs.shape[1:]:
+            _check_val_inputs(s, inputs, val_inputs)
+    s.first_batch_checked = True
+
+
+def _first(loader: Iterable, name: str) -> Any:
+    for batch in loader:
+        return batch
+    raise ValueError(f"{name} yields no batch: it is empty. HINT: check the data you built it "
+                     "from (a filter that removed every image?).")
+
+
+def _check_val_inputs(s: FitState, inputs: torch.Tensor, val_inputs: torch.Tensor) -> None:
+    """The validation images have another shape than the training images: an error when the
+    model cannot take them, a warning when it can (it may be on purpose, e.g. FixRes)."""
+    shapes = (f"val_loader gives inputs of shape {tuple(val_inputs.shape[1:])}, train_loader "
+              f"{tuple(inputs.shape[1:])}")
+    s.model.eval()
+    try:
+        with torch.no_grad(), s.autocast():
+            forward(s.model, val_inputs[:2])
+    except Exception as err:
+        raise ValueError(f"{shapes}, and the model cannot take the validation inputs "
+                         f"({type(err).__name__}: {err}). HINT: give the validation set the same "
+                         "preprocessing (transform=...) as the training set.") from err
+    finally:
+        s.model.train()
+        apply_bn_policy(s.model)
+    warnings.warn(f"{shapes}: the model accepts both, but validation measures it on other "
+                  "inputs than it trains on. HINT: use the same preprocessing unless that is "
+                  "what you want.", stacklevel=4)
+
+
+def _epoch_means(loss_sum: torch.Tensor, correct: torch.Tensor, seen: int,
+                 device: torch.device) -> dict[str, float]:
+    """Mean loss and accuracy of an epoch, summed over the processes under torchrun."""
+    totals = all_reduce_sum(torch.stack(
+        [loss_sum, correct.float(), torch.tensor(float(seen), device=device)]))
+    loss_total, n_correct, n_seen = totals.tolist()
+    if n_seen == 0:
+        raise ValueError("train_loader yielded no batch in this epoch: it is empty. HINT: check "
+                         "the data you built it from, or drop_last with fewer images than a batch.")
+    return {"loss": loss_total / n_seen, "acc": n_correct / n_seen}
+
+
+def _warn_non_finite(err: NonFiniteLoss) -> None:
+    warnings.warn(f"Training stopped: {err}. HINT: lower the learning rate, add warm-up or "
+                  "gradient clipping (fit(..., clip_grad_norm=1.0)). The best weights are "
+                  "restored; the optimizer's state may hold NaN: build a new optimizer before "
+                  "training on.", RuntimeWarning, stacklevel=3)
+
+
+def _keep_work(s: FitState, err: Exception) -> None:
+    """An exception ends the run: restore the best weights, attach the History to the error."""
+    s.failed, s.stop_reason = True, f"{type(err).__name__} in epoch {s.epoch}"
+    s.history.stop_reason = s.stop_reason
+    s.emit("on_fit_end")  # best weights back, figure and progress bar closed
+    err.history = s.history
+    if hasattr(err, "add_note"):  # Python 3.11+
+        err.add_note(f"fit() kept your work: the best weights are back in the model and the History "
+                     f"of the {len(s.history)} finished epochs is attached to this error (in "
+                     "Jupyter: `import sys; history = sys.last_value.history`).")
+
+
+def _finish(s: FitState) -> History:
+    s.history.stop_reason = s.stop_reason
+    if s.stop_reason != "completed" and is_main_process():
+        print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")
+    s.emit("on_fit_end")  # best weights back, final figure, progress bar closed
+    return s.history
 
 
 def _resume(s: FitState, path: str | os.PathLike) -> None:
@@ -292,7 +384,9 @@ def _resume(s: FitState, path: str | os.PathLike) -> None:
     barrier()  # under torchrun: nobody reads while rank 0 may still be writing
     checkpoint = load_checkpoint(path, s.model, s.optimizer, s.scheduler, loader=s.train_loader,
                                  callbacks=s.callbacks, restore_rng=True)
+    monitor = s.history.monitor
     s.history = History.from_dict(checkpoint["history"])
+    s.history.monitor = monitor
     s.start_epoch = s.epoch = checkpoint["epoch"] + 1
     s.step = len(next(iter(s.history.lrs.values()), []))
     if is_main_process():
@@ -304,38 +398,69 @@ def _resume(s: FitState, path: str | os.PathLike) -> None:
 def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None, *,
              device: str | torch.device | None = None,
              amp: str | bool | torch.dtype | None = "auto") -> dict[str, float]:
-    """Mean loss and accuracy of ``model`` on ``loader``, in eval mode, without gradients.
+    """Mean loss, accuracy and macro-F1 of ``model`` on ``loader``, in eval mode, no gradients.
 
-    Under torchrun the sums are added up over all processes, so EVERY process must call it (a
-    call on rank 0 alone would wait for the others forever); the result is the same on each.
+    The confusion matrix is summed on the device (see ``metrics.py``) and read once. Under
+    torchrun the sums are added up over all processes, so EVERY process must call it (a call on
+    rank 0 alone would wait for the others forever); the result is the same on each.
 
     >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
     >>> batches = [(torch.zeros(3, 2, 2), torch.zeros(3, dtype=torch.long))]
     >>> sorted(evaluate(model, batches))
-    ['acc', 'loss']
+    ['acc', 'loss', 'macro_f1']
     """
     device = torch.device(device) if device else next(model.parameters()).device
     dtype = amp if isinstance(amp, torch.dtype) or amp is None else amp_dtype(amp, device)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     model.eval()
-    loss_sum = correct = torch.zeros((), device=device)
-    seen = 0
-    for batch in loader:
+    loss_sum = torch.zeros((), device=device)
+    cm = None  # the confusion matrix, once the first batch says how many classes
+    for batch in _nonempty(loader, "loader"):
         inputs, y = to_device(batch, device)  # a tensor, or a tokenizer's dict (batches.py)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
             out = forward(model, inputs)
-            loss_sum = loss_sum + loss_fn(out, y).float() * len(y)
-        correct = correct + (out.argmax(dim=1) == y).sum()
-        seen += len(y)
-    loss_sum, correct, seen = all_reduce_sum(  # under torchrun: over every process's share
-        torch.stack([loss_sum, correct.float(), torch.tensor(float(seen), device=device)])).tolist()
-    return {"loss": loss_sum / seen, "acc": correct / seen}
+            loss_sum += loss_fn(out, y).float() * len(y)
+        batch_cm = confusion_matrix(y, out.argmax(dim=1), num_classes=out.shape[1])
+        cm = batch_cm if cm is None else cm + batch_cm
+    totals = all_reduce_sum(torch.cat([loss_sum.reshape(1), cm.flatten().float()]))
+    loss_total, *counts = totals.tolist()  # the one host sync
+    num_classes = cm.shape[0]
+    seen, correct = sum(counts), sum(counts[::num_classes + 1])  # all, and the diagonal
+    return {"loss": loss_total / seen, "acc": correct / seen,
+            "macro_f1": macro_f1(torch.tensor(counts).reshape(num_classes, num_classes))}
 
 
-def show_training_loop() -> None:
-    """Print the source of :func:`fit`, the course's whole training loop, then its events in
-    the order they fire (fastai's ``Learner.show_training_loop`` does the same)."""
+def _nonempty(loader: Iterable, name: str) -> Iterable:
+    """Yield ``loader``'s batches; an empty loader is a clear error, not a division by zero."""
+    empty = True
+    for batch in loader:
+        empty = False
+        yield batch
+    if empty:
+        raise ValueError(f"{name} yields no batch: it is empty. HINT: check the data you built "
+                         "it from (a filter that removed every image?).")
+
+
+def show_training_loop(callbacks: Iterable[Callback] = (), **fit_options: Any) -> None:
+    """Print the source of :func:`fit`, the course's whole training loop, then each event in
+    the order it fires with the callbacks fit() would run there (as fastai's
+    ``Learner.show_training_loop`` does). Give the callbacks and options you pass to fit().
+
+    >>> show_training_loop(clip_grad_norm=1.0, live_plot=False, progress=False)  # doctest: +ELLIPSIS
+    def fit(...
+    Events, in order, and the callbacks fit() would run at each:
+      on_fit_start     once, before the first epoch
+                       BestWeights
+    ...
+      on_before_step   each batch, after backward(), before optimizer.step() (gradients)
+                       ClipGradNorm
+    ...
+    """
+    attached = fit_callbacks(callbacks, **fit_options)
     print(inspect.getsource(fit))
-    print("Events, in order (a Callback overrides the ones it needs):")
+    print("Events, in order, and the callbacks fit() would run at each:")
     for event, when in EVENTS.items():
         print(f"  {event:<16} {when}")
+        names = [type(cb).__name__ for cb in attached
+                 if getattr(type(cb), event) is not getattr(Callback, event)]
+        print(" " * 19 + (", ".join(names) if names else "(none)"))

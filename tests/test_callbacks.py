@@ -201,3 +201,29 @@ def test_a_misspelled_event_is_an_error_when_the_class_is_defined():
 
         def helper(self):
             pass
+
+
+def test_best_weights_with_a_start_score_gives_back_the_start_when_no_epoch_beats_it(capsys):
+    from course_utils import BestWeights, TensorLoader, fit
+
+    torch.manual_seed(0)
+    x = torch.randint(0, 255, (64, 8, 8), dtype=torch.uint8)
+    y = torch.arange(64) % 2
+    train = TensorLoader(x, y, batch_size=16, device="cpu", seed=0)
+    val = TensorLoader(x, 1 - y, batch_size=64, device="cpu")  # training makes val worse
+    model = TinyNet()
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    keeper = BestWeights("val_loss", start_score=-1.0)  # nothing can beat a loss of -1
+    history = fit(model, train, epochs=2, lr=1e-2, val_loader=val, callbacks=[keeper], **QUIET)
+    assert len(history) == 2 and keeper.best_epoch == -1
+    assert all(torch.equal(start[k], v) for k, v in model.state_dict().items())
+    assert "Restored the best weights: the start (val_loss -1.0000)" in capsys.readouterr().out
+
+
+def test_a_best_weights_you_give_replaces_fits_own():
+    from course_utils import BestWeights
+    from course_utils.training import fit_callbacks
+
+    mine = BestWeights("val_acc")
+    kinds = [type(cb).__name__ for cb in fit_callbacks([mine], live_plot=False, progress=False)]
+    assert kinds.count("BestWeights") == 1

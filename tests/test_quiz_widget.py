@@ -194,8 +194,9 @@ def test_display_bundle_has_widget_and_text_fallback():
 
 
 def test_auto_mode_in_a_kernel_builds_widgets(monkeypatch):
-    class FakeShell:
+    class FakeShell:  # what a Jupyter kernel's shell has (see plots.in_notebook)
         kernel = object()
+        config = {"IPKernelApp": {}}
     monkeypatch.setattr("IPython.get_ipython", lambda: FakeShell())
     assert isinstance(show_quiz("08"), QuizWidget)
 

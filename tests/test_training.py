@@ -85,7 +85,7 @@ def test_evaluate_returns_loss_and_acc_without_gradients_in_eval_mode():
     _, val = loaders()
     model = TinyNet().train()
     result = evaluate(model, val)
-    assert set(result) == {"loss", "acc"} and 0 <= result["acc"] <= 1
+    assert set(result) == {"loss", "acc", "macro_f1"} and 0 <= result["acc"] <= 1
     assert not model.training
     assert all(p.grad is None for p in model.parameters())
 
@@ -260,3 +260,85 @@ def test_a_raising_callback_keeps_the_best_weights_and_hands_back_the_history():
     seen_by_best_weights = [0, 1]  # Broken raised before BestWeights saw epoch 2
     best = min(seen_by_best_weights, key=lambda epoch: history.val_loss[epoch])
     assert same_weights(model, snapshots.weights[best])
+
+
+# ---------------------------------------------------------------- checks before the first epoch
+
+
+class CountBatches(Callback):
+    def __init__(self):
+        self.batches = 0
+
+    def on_batch_end(self, state):
+        self.batches += 1
+
+
+def test_validation_images_the_model_cannot_take_fail_on_the_first_batch():
+    train, _ = loaders()
+    wrong = TensorLoader(torch.zeros(8, 3, 8, 8, dtype=torch.uint8), torch.zeros(8).long(),
+                         batch_size=4, device="cpu")  # 3 channels; TinyNet takes 1
+    counter = CountBatches()
+    with pytest.raises(ValueError, match=r"val_loader .*same preprocessing") as err:
+        fit(TinyNet(), train, epochs=3, val_loader=wrong, callbacks=[counter], **QUIET)
+    assert counter.batches == 0  # not one step, let alone an epoch, was spent
+    assert len(err.value.history) == 0
+
+
+def test_validation_images_of_another_size_the_model_takes_warn_and_train():
+    train, _ = loaders()
+    bigger = TensorLoader(torch.zeros(8, 16, 16, dtype=torch.uint8), torch.zeros(8).long(),
+                          batch_size=4, device="cpu")  # TinyNet pools adaptively: it works
+    with pytest.warns(UserWarning, match=r"val_loader gives inputs of shape \(1, 16, 16\)"):
+        history = fit(TinyNet(), train, epochs=1, val_loader=bigger, **QUIET)
+    assert math.isfinite(history.val_loss[0])
+
+
+def test_validation_labels_beyond_the_head_fail_on_the_first_batch():
+    train, _ = loaders()
+    val = TensorLoader(torch.zeros(8, 8, 8, dtype=torch.uint8), torch.full((8,), 5).long(),
+                       batch_size=4, device="cpu")
+    with pytest.raises(ValueError, match="replace_head"):
+        fit(TinyNet(), train, epochs=3, val_loader=val, **QUIET)
+
+
+@pytest.mark.parametrize("epochs", [0, -1, 2.5, True, "3"])
+def test_epochs_must_be_a_whole_number_of_at_least_one(epochs):
+    train, _ = loaders()
+    with pytest.raises(ValueError, match=f"epochs={epochs!r}"):
+        fit(TinyNet(), train, epochs=epochs, **QUIET)
+
+
+def test_an_empty_validation_loader_is_named():
+    train, _ = loaders()
+    with pytest.raises(ValueError, match="val_loader yields no batch"):
+        fit(TinyNet(), train, epochs=1, val_loader=[], **QUIET)
+    with pytest.raises(ValueError, match="loader yields no batch"):
+        evaluate(TinyNet(), [])
+
+
+# ---------------------------------------------------------------- macro-F1 and the loop listing
+
+
+def test_macro_f1_is_recorded_and_can_pick_the_best_epoch():
+    seed_everything(0)
+    train, val = loaders()
+    history = fit(TinyNet(), train, epochs=3, lr=1e-2, val_loader=val, monitor="val_macro_f1",
+                  **QUIET)
+    assert len(history.val_macro_f1) == 3 and all(0 <= v <= 1 for v in history.val_macro_f1)
+    best = max(range(3), key=lambda i: (history.val_macro_f1[i], -i))
+    assert history.best_epoch == best
+    assert "val_macro_f1" in history.line()  # shown because it is the monitor
+
+
+def test_show_training_loop_lists_the_callbacks_of_each_event(capsys):
+    from course_utils import EarlyStopping, show_training_loop
+
+    show_training_loop([EarlyStopping()], clip_grad_norm=1.0, live_plot=False, progress=False)
+    out = capsys.readouterr().out
+    assert out.startswith("def fit(")
+    listing = out[out.index("Events, in order"):].splitlines()
+    after = {line.split()[0]: listing[i + 1].strip() for i, line in enumerate(listing)
+             if line.strip().startswith("on_")}
+    assert after["on_before_step"] == "ClipGradNorm"
+    assert after["on_epoch_end"].split(", ")[:2] == ["EarlyStopping", "BestWeights"]
+    assert after["on_loss"] == "(none)"

@@ -119,6 +119,27 @@ def is_stub(fn: Callable[..., Any]) -> bool:
     return True
 
 
+def report(problems: list[str], success: str) -> bool:
+    """The one verdict format of every checker: the problems as a list, or one line of success.
+
+    A checker collects what is wrong as sentences (which case, what was expected, what it got)
+    and hands them here; it returns True when there is nothing wrong.
+
+    >>> report(["for x=2 you returned 5; expected 4"], "all cases right")
+    ❌ Not yet:
+      - for x=2 you returned 5; expected 4
+    False
+    >>> report([], "all 3 cases right")
+    ✅ all 3 cases right
+    True
+    """
+    if problems:
+        print("❌ Not yet:\n" + "\n".join(f"  - {problem}" for problem in problems))
+        return False
+    print(f"✅ {success}")
+    return True
+
+
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn``, but raising :class:`NotAttempted` when it is still the stub."""
     def guarded(*args: Any, **kwargs: Any) -> Any:

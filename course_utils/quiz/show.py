@@ -20,15 +20,10 @@ if TYPE_CHECKING:
 
 
 def widgets_available() -> bool:
-    """True inside a Jupyter kernel, where ipywidgets can render."""
-    if importlib.util.find_spec("ipywidgets") is None:
-        return False
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+    """True inside a Jupyter kernel (``plots.in_notebook``) with ipywidgets installed."""
+    from ..plots import in_notebook
+
+    return importlib.util.find_spec("ipywidgets") is not None and in_notebook()
 
 
 def show_quiz(chapter: str | int, seed: int | str | None = None, student: str | None = None,

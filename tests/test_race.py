@@ -1,4 +1,6 @@
-"""time_to_accuracy runs and reports; it asserts no timings (those go into docs/performance.md)."""
+"""race.py and its command line time_to_accuracy: they run and report; no timing is asserted
+(timings go into docs/performance.md)."""
+from course_utils import race
 from course_utils import time_to_accuracy as tta
 
 
@@ -8,7 +10,7 @@ def test_race_reports_every_strategy_and_target(tmp_path, capsys):
                        "--plot", str(figure)])
     out = capsys.readouterr().out
     assert figure.stat().st_size > 0
-    for strategy in tta.STRATEGIES:
+    for strategy in race.STRATEGIES:
         curve = result["curves"][strategy]
         assert curve and all(b[0] > a[0] for a, b in zip(curve, curve[1:]))  # time moves on
         assert f"{strategy} fine-tuning to 99% validation accuracy: not reached" in out
@@ -24,7 +26,7 @@ class FakeState:
 
 
 def test_stopwatch_stops_at_the_target_and_not_before():
-    watch = tta.Stopwatch(target=0.8, budget=60)
+    watch = race.Stopwatch(target=0.8, budget=60)
     watch.on_fit_start(None)
     below, above = FakeState(0.79), FakeState(0.81)
     watch.on_epoch_end(below)
@@ -34,11 +36,11 @@ def test_stopwatch_stops_at_the_target_and_not_before():
 
 
 def test_reached_is_the_first_crossing():
-    assert tta.reached([(1.0, 0.7), (2.0, 0.6), (3.0, 0.8)], 0.65) == 1.0
+    assert race.reached([(1.0, 0.7), (2.0, 0.6), (3.0, 0.8)], 0.65) == 1.0
 
 
 def test_stopwatch_keeps_going_until_min_epochs_even_past_the_budget():
-    watch = tta.Stopwatch(target=0.9, budget=0.0, min_epochs=3)
+    watch = race.Stopwatch(target=0.9, budget=0.0, min_epochs=3)
     watch.on_fit_start(None)
     states = [FakeState(0.5) for _ in range(3)]
     for state in states:
@@ -49,9 +51,9 @@ def test_stopwatch_keeps_going_until_min_epochs_even_past_the_budget():
 
 def test_epochs_to_counts_from_one():
     curve = [(1.0, 0.5), (2.0, 0.7), (3.0, 0.9)]
-    assert tta.epochs_to(curve, 0.7) == 2 and tta.epochs_to(curve, 0.95) is None
+    assert race.epochs_to(curve, 0.7) == 2 and race.epochs_to(curve, 0.95) is None
 
 
 def test_head_only_costs_fewer_flops_than_full():
-    head, full = tta.training_flops("head"), tta.training_flops("full")
+    head, full = race.training_flops("head"), race.training_flops("full")
     assert 0 < head < 0.7 * full  # no backward pass through the frozen backbone
