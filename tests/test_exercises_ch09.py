@@ -1,6 +1,7 @@
 """Chapter 09 checker: the reference passes, the stub is "not attempted" and falls back, and a
 split by photo, a leaky or incomplete split, masks and unseeded splits are each named."""
 import numpy as np
+import pytest
 
 from course_utils.exercises import get
 from course_utils.exercises.ch09 import check_split, reference_split_by_product
@@ -76,3 +77,36 @@ def test_unseeded_split_is_named(capsys):
 def test_errors_in_the_students_code_do_not_raise(capsys):
     returned, out = run_check(capsys, "09.split", lambda g, f, s: 1 / 0)
     assert "ZeroDivisionError" in out and is_reference("09.split", returned)
+
+
+# ----- 09.monitor: the checkpoint metric -----
+
+def test_monitor_reference_passes(capsys):
+    returned, out = run_check(capsys, "09.monitor", "val_macro_f1")
+    assert returned == "val_macro_f1" and "✅" in out
+
+
+def test_monitor_not_attempted_falls_back(capsys):
+    returned, out = run_check(capsys, "09.monitor", ...)
+    assert "not attempted yet" in out and returned == "val_macro_f1"
+
+
+@pytest.mark.parametrize("choice, reason", [("val_acc", "big classes decide"),
+                                            ("val_loss", "ruled by the big classes"),
+                                            ("train_loss", "new ones"),
+                                            ("test_acc", "never choose anything on the test set"),
+                                            ("macro_f1", "one of the names fit() records"),
+                                            (3, "one of the names")])
+def test_monitor_wrong_choices_are_named(capsys, choice, reason):
+    returned, out = run_check(capsys, "09.monitor", choice)
+    assert reason in out and returned == "val_macro_f1"
+
+
+def test_monitor_runs_the_choice_on_a_history(capsys):
+    from course_utils.history import History
+    history = History()
+    for epoch, (acc, f1) in enumerate([(0.80, 0.50), (0.90, 0.55), (0.88, 0.70)]):
+        history.add(epoch, {"loss": 1.0, "acc": 0.5}, {"loss": 1.0, "acc": acc, "macro_f1": f1}, 1.0)
+    returned, out = run_check(capsys, "09.monitor", "val_acc", history=history)
+    assert "monitor='val_acc' keeps epoch 1" in out
+    assert "monitor='val_macro_f1' keeps epoch 2" in out

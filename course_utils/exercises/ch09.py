@@ -1,4 +1,5 @@
-"""Checkers for chapter 09 (your own data): split by the unit of independence.
+"""Checkers for chapter 09 (your own data): split by the unit of independence, and choose the
+checkpoint metric for imbalanced classes.
 
 The checker RUNS your split on photo sets it knows (several photos per product) and checks what
 matters for an honest validation score: every photo is used exactly once, no product has photos
@@ -18,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-__all__ = ["check_split", "reference_split_by_product"]
+__all__ = ["check_monitor", "check_split", "reference_monitor", "reference_split_by_product"]
 
 Split = Callable[[torch.Tensor, float, int], tuple]
 
@@ -34,8 +35,9 @@ def reference_split_by_product(groups: torch.Tensor, val_fraction: float,
 
 
 def _fail(message: str) -> bool:
-    print("❌ Not yet: " + message)
-    return False
+    from .framework import report
+
+    return report([message], "")
 
 
 def _as_indices(part: object, n: int, side: str) -> np.ndarray:
@@ -64,7 +66,8 @@ def check_split(fn: Split) -> bool:
     ...     n_val = int(len(groups) * val_fraction)
     ...     return order[n_val:], order[:n_val]
     >>> check_split(by_photo)  # doctest: +ELLIPSIS
-    ❌ Not yet: ... products have photos on both sides ...
+    ❌ Not yet:
+      - ... products have photos on both sides ...
     False
     """
     cases = [(torch.arange(40).repeat_interleave(5), 0.2, 0),
@@ -99,9 +102,59 @@ def check_split(fn: Split) -> bool:
         if not np.array_equal(np.sort(_as_indices(again[1], n, "val")), np.sort(val)):
             return _fail("called twice with the same seed, the split changed: seed your random "
                          "generator (e.g. random_state=seed) so the experiment can be repeated.")
-    print(f"✅ Correct: on {len(cases)} photo sets no product is on both sides, every photo is "
-          "used once, and the same seed gives the same split.")
-    return True
+    from .framework import report
+
+    return report([], f"Correct: on {len(cases)} photo sets no product is on both sides, every "
+                      "photo is used once, and the same seed gives the same split.")
+
+
+def reference_monitor() -> str:
+    """The metric that picks the checkpoint when the classes are imbalanced."""
+    return "val_macro_f1"   # every class counts the same; val_acc is ruled by the big classes
+
+
+WHY_NOT = {
+    "val_acc": "val_acc counts images, so the big classes decide it: it rewards the epoch that "
+               "serves them best even when the rare class is missed (section 3).",
+    "val_loss": "val_loss is an average over images too, ruled by the big classes; it is also "
+                "a smooth proxy, not the decision you care about.",
+    "train_loss": "a training metric says how well the model fits the images it learns from, "
+                  "not how it does on new ones: it keeps improving while the model overfits.",
+    "train_acc": "a training metric says how well the model fits the images it learns from, "
+                 "not how it does on new ones.",
+}
+
+
+def check_monitor(choice: object, history=None) -> bool:
+    """Check ``choice``, the ``monitor`` for ``fit()`` on imbalanced classes; with ``history``
+    (a ``History`` with every validation metric), also show which epoch each choice keeps.
+
+    >>> check_monitor("val_acc")  # doctest: +ELLIPSIS
+    ❌ Not yet:
+      - val_acc counts images, ...
+    False
+    """
+    from ..history import METRICS, History
+    from .framework import report
+
+    if history is not None:
+        for metric in ("val_acc", "val_macro_f1"):
+            picked = History(**{**history.to_dict(), "monitor": metric}).best_epoch
+            if picked is not None:
+                at = history.epoch.index(picked)
+                print(f"  monitor={metric!r} keeps epoch {picked}: val_acc "
+                      f"{history.val_acc[at]:.3f}, val_macro_f1 {history.val_macro_f1[at]:.3f}")
+    if not isinstance(choice, str) or choice not in METRICS:
+        shown = choice if not isinstance(choice, str) else repr(choice)
+        if isinstance(choice, str) and choice.startswith("test"):
+            return report([f"{choice!r}: never choose anything on the test set; it must stay "
+                           "unseen until the one final measurement."], "")
+        return report([f"monitor={shown}: give one of the names fit() records: "
+                       f"{', '.join(METRICS)}."], "")
+    if choice in WHY_NOT:
+        return report([WHY_NOT[choice]], "")
+    return report([], f"{choice!r}: the checkpoint with the best mean F1 over classes, so the "
+                      "rare class counts as much as the common ones.")
 
 
 def _register() -> None:
@@ -116,6 +169,15 @@ def _register() -> None:
          "test_size=val_fraction, random_state=seed).",
          "train_idx, val_idx = next(splitter.split(np.zeros(len(groups)), "
          "groups=groups.numpy()))"]))
+    register(Exercise(
+        "09.monitor", "CHECKPOINT_METRIC: the metric fit() keeps the best epoch by",
+        check_monitor, reference_monitor,
+        ["Which of the three numbers of section 3 stayed high while the rare class was missed, "
+         "and which dropped?",
+         "fit() records val_loss, val_acc and val_macro_f1 after every epoch; it can keep the "
+         "best epoch by any of them.",
+         "CHECKPOINT_METRIC = \"val_macro_f1\""],
+        value=True))
 
 
 _register()
