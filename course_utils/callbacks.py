@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from .checks import check_int, check_number
+
 if TYPE_CHECKING:  # only for the type hints: training.py imports this module
     from .fit_state import FitState
 
@@ -162,6 +164,8 @@ class EarlyStopping(Callback):
 
     def __init__(self, patience: int = 3, monitor: str = "val_loss", min_delta: float = 0.0,
                  mode: str = "auto") -> None:
+        check_int("patience", patience, min=1, example=3)
+        check_number("min_delta", min_delta, low=0.0)
         self.patience, self.monitor, self.min_delta = patience, monitor, min_delta
         self.mode = _mode(monitor, mode)
         self.best: float | None = None

@@ -180,11 +180,12 @@ def _restore_optimizer(optimizer: torch.optim.Optimizer, checkpoint: dict, model
 def load_checkpoint(path: str | os.PathLike, model: nn.Module,
                     optimizer: torch.optim.Optimizer | None = None, scheduler: Any = None, *,
                     loader: Any = None, callbacks: Iterable[Callback] = (),
-                    restore_rng: bool = False) -> dict:
+                    restore_rng: bool = False, epochs: int | None = None) -> dict:
     """Load a checkpoint into ``model`` (and optimizer, scheduler, loader, callbacks if given).
 
     The model gets its weights and its freeze state back. Random generators are restored only
-    with ``restore_rng=True`` (``fit(resume_from=...)`` does that).
+    with ``restore_rng=True`` (``fit(resume_from=...)`` does that). ``epochs``: the resumed
+    run's total; refused (before anything changes) when the checkpoint has already done them.
 
     Returns:
         The checkpoint dict: ``epoch``, ``history`` (a dict), ``extra`` and the rest.
@@ -196,6 +197,11 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module,
     checkpoint = read_checkpoint(path)
     check_architecture(model, checkpoint["model"], checkpoint.get("arch", "?"))
     check_resumable(checkpoint, model, optimizer, scheduler)  # all checks before any change
+    done = checkpoint["epoch"] + 1
+    if epochs is not None and epochs <= done:
+        raise ValueError(f"epochs={epochs}: the checkpoint {path} has already finished {done} "
+                         "epochs, so resuming would train nothing. HINT: epochs counts ALL "
+                         f"epochs, the finished ones included: e.g. epochs={done + 2}.")
     before = ({k: v.clone() for k, v in model.state_dict().items()}, freeze_state(model),
               len(optimizer.param_groups) if optimizer is not None else 0,
               list(getattr(scheduler, "base_lrs", [])))

@@ -14,6 +14,7 @@ import torch
 
 from .batches import forward, nonempty, to_device
 from .batchnorm import apply_bn_policy
+from .checks import check_bool, check_callable, check_device, check_int
 
 if TYPE_CHECKING:
     from .fit_state import FitState
@@ -32,10 +33,15 @@ def check_head_fits_labels(out: torch.Tensor, y: torch.Tensor) -> bool:
     return True
 
 
-def check_epochs(epochs: Any) -> None:
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs={epochs!r}: give a whole number of epochs, at least 1 (when "
-                         "resuming: the total, counting the epochs already done).")
+def check_setup_options(*, epochs: Any, device: Any, scheduler: Any, compile_model: Any) -> None:
+    """fit()'s options, checked before anything is built (the rules are in ``checks.py``)."""
+    check_int("epochs", epochs, min=1, example=5)
+    if device is not None:
+        check_device("device", device)
+    if scheduler is not None and not hasattr(scheduler, "step"):
+        check_callable("scheduler", scheduler, "scheduler=one_cycle, or "
+                       "partial(warmup_cosine, warmup_steps=100), or an LR scheduler")
+    check_bool("compile_model", compile_model)
 
 
 def check_first_batch(s: FitState, inputs: Any, out: torch.Tensor, y: torch.Tensor) -> None:

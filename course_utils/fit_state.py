@@ -95,7 +95,8 @@ def resume(s: FitState, path: str | os.PathLike) -> None:
     """Load a SaveCheckpoint file into the run and continue after its epoch."""
     barrier()  # under torchrun: nobody reads while rank 0 may still be writing
     checkpoint = load_checkpoint(path, s.model, s.optimizer, s.scheduler, loader=s.train_loader,
-                                 callbacks=s.callbacks, restore_rng=True)
+                                 callbacks=s.callbacks, restore_rng=True,
+                                 epochs=s.epochs)
     monitor = s.history.monitor
     s.history = History.from_dict(checkpoint["history"])
     s.history.monitor = monitor

@@ -56,7 +56,8 @@ from .distributed import (
     set_epoch,
     shard_loader,
 )
-from .fit_checks import check_epochs, check_first_batch
+from .checks import check_bool
+from .fit_checks import check_first_batch, check_setup_options
 from .fit_state import FitState, finish, keep_work, resume, warn_non_finite
 from .history import History
 from .param_groups import audit_optimizer, param_groups
@@ -184,6 +185,9 @@ def fit_callbacks(callbacks: Iterable[Callback] = (), *, monitor: str = "val_los
     >>> [type(cb).__name__ for cb in fit_callbacks(clip_grad_norm=1.0, live_plot=False)]
     ['BestWeights', 'ClipGradNorm', 'ProgressBar']
     """
+    for name, value in [("restore_best", restore_best), ("live_plot", live_plot),
+                        ("progress", progress)]:
+        check_bool(name, value)
     all_callbacks = list(callbacks)
     if not any(isinstance(cb, BestWeights) for cb in all_callbacks):  # yours, or fit's own
         all_callbacks.append(BestWeights(monitor, restore=restore_best))
@@ -204,7 +208,8 @@ def _setup(*, model: nn.Module, train_loader: Iterable, epochs: int, lr: float,
            val_loader: Iterable | None, loss_fn: Callable | None, device: Any, amp: Any,
            channels_last: bool | str, compile_model: bool, callbacks: list[Callback]) -> FitState:
     """Resolve fit's defaults: device, memory layout, optimizer, scheduler, torchrun."""
-    check_epochs(epochs)
+    check_setup_options(epochs=epochs, device=device, scheduler=scheduler,
+                        compile_model=compile_model)
     device = torch.device(device or getattr(train_loader, "device", None) or get_device(False))
     device = process_device(device)  # under torchrun: this process's own GPU
     distributed = init_distributed(device)  # True under torchrun with 2+ processes
