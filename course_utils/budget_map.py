@@ -213,8 +213,10 @@ def plot_budget_map(result: dict, title: str = "") -> Figure:
                 text = f"{cell['mean']:.3f}\n±{(cell['max'] - cell['min']) / 2:.3f}"
                 ax.text(j, i, text, ha="center", va="center", fontsize="small",
                         color="black" if cell["mean"] > 0.75 else "white")
-            best = max(range(len(strategies)), key=lambda i: column[i])
-            ax.add_patch(_frame(j, best))
+            if not all(math.isnan(v) for v in column):  # frame the best measured cell
+                best = max(range(len(strategies)), key=lambda i: -1 if math.isnan(column[i])
+                           else column[i])
+                ax.add_patch(_frame(j, best))
         ax.set_xticks(range(len(ks)), [str(k) for k in ks])
         ax.set_yticks(range(len(strategies)), [LABELS[s] for s in strategies])
         n = next(iter(table.values()))["n"]

@@ -77,3 +77,11 @@ def test_one_tiny_run_trains_only_what_the_strategy_says():
     trainable = {n.split(".")[0] for n, p in run["model"].named_parameters() if p.requires_grad}
     assert trainable == {"layer4", "fc"} and run["steps"] == 1
     assert 0.0 <= run["test_acc"] <= 1.0
+
+
+def test_plot_budget_map_with_a_missing_cell_frames_the_measured_best():
+    result = fake_result()
+    result["runs"] = [r for r in result["runs"] if not (r["strategy"] == "full" and r["k"] == 200)]
+    fig = plot_budget_map(result)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [len(ax.patches) for ax in panels] == [2, 2] and len(panels[0].texts) == 5
