@@ -45,6 +45,7 @@ def test_the_wheel_carries_what_notebooks_need_at_run_time(wheel):
     banks = [n for n in names if n.startswith("course_utils/bundled/quizzes/")]
     assert len(banks) == len(list((ROOT / "quizzes").glob("*.yaml")))
     assert "course_utils/bundled/lab_resnet_fmnist_source.pt" in names
+    assert "course_utils/bundled/budget_map.json" in names  # chapter 10 reads the stored map
     assert any(n.startswith("course_utils/exercises/") for n in names)
     assert any(n.endswith("licenses/LICENSE") for n in names)
 
