@@ -172,7 +172,7 @@ def check_beyond_noise(fn: Callable[[Sequence[float], Sequence[float]], bool]) -
     return report([], f"your verdicts are right on {len(cases)} pairs, in both orders.")
 
 
-TARGET_BAR = 0.67      # mean validation accuracy on the target classes, over PROTECT_SEEDS
+TARGET_BAR = 0.66      # mean validation accuracy on the target classes, over PROTECT_SEEDS
 RETENTION_BAR = 0.70   # mean source retention (the source head put back), over PROTECT_SEEDS
 PROTECT_SEEDS = (0, 1)
 
@@ -190,7 +190,7 @@ def check_protect(strategy: Callable[..., Any], run: Callable[..., dict], cfg: A
 
     >>> fake = lambda name, seed, cfg, train: {"val_acc": 0.70, "retention": 0.75}
     >>> check_protect(lambda model, loader, cfg, **kw: None, fake, cfg=None)
-    ✅ the bar is met on seeds (0, 1): target validation accuracy 0.700 >= 0.67 and source retention 0.750 >= 0.7.
+    ✅ the bar is met on seeds (0, 1): target validation accuracy 0.700 >= 0.66 and source retention 0.750 >= 0.7.
     True
     """
     rows = [run("your strategy", seed, cfg, train=strategy) for seed in seeds]
@@ -241,7 +241,7 @@ def reference_protect(model: Any, loader: Any, cfg: Any, callbacks: Sequence[Any
     from ..anchors import L2SP
     from ..training import fit
 
-    l2sp = L2SP(alpha=0.1)   # the strength measured in the chapter's defences section
+    l2sp = L2SP(alpha=1.0)   # the strength measured in the chapter's defences section
     return [fit(model, loader, cfg.epochs, lr=cfg.head_lr, callbacks=[*callbacks, l2sp], **kw)]
 
 
@@ -276,7 +276,7 @@ def _register() -> None:
          "**kw) and return the list of histories. Keep the callbacks the harness passes: "
          "callbacks=[*callbacks, yours].",
          "A penalty that pulls the weights back to the pretrained ones keeps the source: "
-         "fit(..., lr=cfg.head_lr, callbacks=[*callbacks, L2SP(alpha=0.1)], **kw)."]))
+         "fit(..., lr=cfg.head_lr, callbacks=[*callbacks, L2SP(alpha=1.0)], **kw)."]))
 
 
 _register()
