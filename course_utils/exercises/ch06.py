@@ -236,10 +236,10 @@ def reference_beyond_noise(a: Sequence[float], b: Sequence[float]) -> bool:
 
 
 def reference_protect(model: Any, loader: Any, cfg: Any, callbacks: Sequence[Any] = (),
-                      **kw: Any) -> list[Any]:
+                      **kw) -> list[Any]:  # noqa: ANN003  (**kw unannotated: pasted as is)
     """Fine-tune everything at the single LR, with L2-SP pulling the backbone back to w0."""
-    from ..anchors import L2SP
-    from ..training import fit
+    from course_utils.anchors import L2SP      # absolute: solution() shows this code
+    from course_utils.training import fit
 
     l2sp = L2SP(alpha=1.0)   # the strength measured in the chapter's defences section
     return [fit(model, loader, cfg.epochs, lr=cfg.head_lr, callbacks=[*callbacks, l2sp], **kw)]
