@@ -7,7 +7,7 @@ Each checker runs your function on cases it knows the answer to, prints what it 
 >>> from course_utils.exercises.ch06 import check_mean_std
 >>> import statistics
 >>> check_mean_std(lambda xs: (statistics.mean(xs), statistics.stdev(xs)))
-✅ mean and sample standard deviation (ddof=1) match on 3 cases.
+✅ Correct: mean and sample standard deviation (ddof=1) match on 3 cases.
 True
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ def check_layer_decay_lrs(fn: Callable[[int, float, float], Sequence[float]]) ->
         True when ``fn`` agrees with ``param_groups(..., layer_decay=decay)`` on every case.
 
     >>> check_layer_decay_lrs(lambda n, lr, d: [lr * d ** (n - 1 - i) for i in range(n)])
-    ✅ your LRs match param_groups(model, lr, layer_decay=...) on 3 cases.
+    ✅ Correct: your LRs match param_groups(model, lr, layer_decay=...) on 3 cases.
     True
     """
     cases = [(6, 1e-3, 0.7), (3, 1e-2, 0.5), (1, 3e-4, 0.8)]
@@ -69,7 +69,8 @@ def check_layer_decay_lrs(fn: Callable[[int, float, float], Sequence[float]]) ->
                          "group i of n gets head_lr * decay**(n - 1 - i).")
         return _fail(f"for n={n}, head_lr={lr:g}, decay={decay} expected "
                      f"{[f'{w:.3g}' for w in want]}, got {[f'{g:.3g}' for g in got]}.")
-    return report([], "your LRs match param_groups(model, lr, layer_decay=...) on 3 cases.")
+    return report([], "Correct: your LRs match param_groups(model, lr, layer_decay=...) on "
+                      "3 cases.")
 
 
 def check_mean_std(fn: Callable[[Sequence[float]], tuple[float, float]]) -> bool:
@@ -117,7 +118,8 @@ def check_mean_std(fn: Callable[[Sequence[float]], tuple[float, float]]) -> bool
             return _fail("that is the variance; the standard deviation is its square root.")
         return _fail(f"the mean is right but the std of {values} should be {want_std:.4g} "
                      f"(sample std, ddof=1), got {std:.4g}.")
-    return report([], f"mean and sample standard deviation (ddof=1) match on {len(cases)} cases.")
+    return report([], "Correct: mean and sample standard deviation (ddof=1) match on "
+                      f"{len(cases)} cases.")
 
 
 def check_beyond_noise(fn: Callable[[Sequence[float], Sequence[float]], bool]) -> bool:
@@ -137,7 +139,7 @@ def check_beyond_noise(fn: Callable[[Sequence[float], Sequence[float]], bool]) -
     >>> def differ(a, b):
     ...     return abs(st.mean(a) - st.mean(b)) > st.stdev(a) + st.stdev(b)
     >>> check_beyond_noise(differ)
-    ✅ your verdicts are right on 4 pairs, in both orders.
+    ✅ Correct: your verdicts are right on 4 pairs, in both orders.
     True
     """
     cases = [  # (a, b, verdict, what the case tests)
@@ -169,10 +171,10 @@ def check_beyond_noise(fn: Callable[[Sequence[float], Sequence[float]], bool]) -
             return _fail(f"{x} vs {y} ({what}): the means differ by {gap:.3f}, more than the "
                          f"spreads' sum {spread:.3f}: the ranges do not overlap, so the verdict "
                          "is True. Check your std (sample std, ddof=1) and the comparison.")
-    return report([], f"your verdicts are right on {len(cases)} pairs, in both orders.")
+    return report([], f"Correct: your verdicts are right on {len(cases)} pairs, in both orders.")
 
 
-TARGET_BAR = 0.66      # mean validation accuracy on the target classes, over PROTECT_SEEDS
+TARGET_BAR = 0.64      # mean validation accuracy on the target classes, over PROTECT_SEEDS
 RETENTION_BAR = 0.70   # mean source retention (the source head put back), over PROTECT_SEEDS
 PROTECT_SEEDS = (0, 1)
 
@@ -189,8 +191,8 @@ def check_protect(strategy: Callable[..., Any], run: Callable[..., dict], cfg: A
     meets it passes, whatever it does.
 
     >>> fake = lambda name, seed, cfg, train: {"val_acc": 0.70, "retention": 0.75}
-    >>> check_protect(lambda model, loader, cfg, **kw: None, fake, cfg=None)
-    ✅ the bar is met on seeds (0, 1): target validation accuracy 0.700 >= 0.66 and source retention 0.750 >= 0.7.
+    >>> check_protect(lambda model, loader, cfg, **kw: None, fake, cfg=None)  # doctest: +ELLIPSIS
+    ✅ the bar is met on seeds (0, 1): target validation accuracy 0.700 >= 0.64 and ...
     True
     """
     rows = [run("your strategy", seed, cfg, train=strategy) for seed in seeds]
