@@ -129,3 +129,40 @@ def test_the_reference_recipe_run_is_not_recorded_as_an_attempt(tmp_path, monkey
     check("07.recipe", [TOP, ALL], model_or_groups=GROUPS)    # the student's own recipe
     check_recipe_run(0.75, 0.735)
     assert "REFERENCE" not in capsys.readouterr().out and list(tmp_path.glob("*.json"))
+
+
+# ----- through check(): the reference passes, a stub is not attempted, wrong answers named -----
+from exercise_helpers import is_reference, run_check  # noqa: E402
+
+from course_utils.exercises.ch07 import reference_recipe  # noqa: E402
+
+# measured with notebook 07's cells at the defaults, RECIPE = the single stage below, seed 0
+SINGLE_STAGE_VAL, PROBE_VAL = 0.775, 0.7375
+LITE0 = ["stem", *(f"blocks.{i}" for i in range(7)), "head"]
+
+
+def test_reference_recipe_passes_and_a_stub_is_not_attempted(capsys):
+    returned, out = run_check(capsys, "07.recipe", reference_recipe(), model_or_groups=LITE0)
+    assert out.startswith("✅ The recipe can run (2 stages)") and returned == reference_recipe()
+    returned, out = run_check(capsys, "07.recipe", ..., model_or_groups=LITE0)
+    assert "not attempted yet" in out and is_reference("07.recipe", returned)
+
+
+def test_chapter_06_single_stage_baseline_passes_the_check_and_its_measured_bar(capsys):
+    """The hint's single stage (everything, one LR). Measured with the notebook's cells at the
+    default sizes, seed 0: best checkpoint SINGLE_STAGE_VAL on validation, probe PROBE_VAL; the
+    run-based bar accepts it, as it accepts any recipe that holds against the probe."""
+    single = [Stage("all", "stem", 1e-4, 1e-4, 8, 3)]
+    returned, out = run_check(capsys, "07.recipe", single, model_or_groups=LITE0)
+    assert out.startswith("✅ The recipe can run (1 stage)") and returned == single
+    assert check_recipe_run(SINGLE_STAGE_VAL, PROBE_VAL, record=False) is True
+
+
+@pytest.mark.parametrize("recipe, message", [
+    ([replace(TOP, train_from="layer4", name="top"), ALL], "is not a layer group"),  # ResNet
+    ([replace(TOP, train_from="blocks.5", lr_lo=1e-3, lr_hi=1e-4), ALL], "swap them"),
+    ([replace(TOP, train_from="blocks.5", lr_hi=0.1)], "outside"),  # LR too large
+])
+def test_realistic_wrong_recipes_get_their_feedback(capsys, recipe, message):
+    returned, out = run_check(capsys, "07.recipe", recipe, model_or_groups=LITE0)
+    assert out.startswith("❌ Not yet:") and message in out and is_reference("07.recipe", returned)

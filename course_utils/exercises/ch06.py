@@ -1,28 +1,29 @@
-"""Checkers for chapter 06 (layer-wise strategies): layer-decay LRs and "is it beyond the noise?".
+"""Checkers for chapter 06 (layer-wise strategies): layer-decay LRs, "is it beyond the noise?",
+and a judgement exercise that RUNS your fine-tuning strategy (learn the target, keep the source).
 
-Each checker runs your function on small cases it knows the answer to, prints what it found,
-and returns True when everything is right (False otherwise, with the reason).
+Each checker runs your function on cases it knows the answer to, prints what it found
+(``framework.report``), and returns True when everything is right.
 
 >>> from course_utils.exercises.ch06 import check_mean_std
 >>> import statistics
 >>> check_mean_std(lambda xs: (statistics.mean(xs), statistics.stdev(xs)))
-Correct: mean and sample standard deviation (ddof=1) match on 3 cases.
+✅ Correct: mean and sample standard deviation (ddof=1) match on 3 cases.
 True
 """
 from __future__ import annotations
 
 import math
 import statistics
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from ..param_groups import group_lrs
+from .framework import report
 
-__all__ = ["check_layer_decay_lrs", "check_mean_std", "check_beyond_noise"]
+__all__ = ["check_layer_decay_lrs", "check_mean_std", "check_beyond_noise", "check_protect"]
 
 
 def _fail(message: str) -> bool:
-    print("Not yet: " + message)
-    return False
+    return report([message], "")
 
 
 def _close(a: float, b: float) -> bool:
@@ -42,7 +43,7 @@ def check_layer_decay_lrs(fn: Callable[[int, float, float], Sequence[float]]) ->
         True when ``fn`` agrees with ``param_groups(..., layer_decay=decay)`` on every case.
 
     >>> check_layer_decay_lrs(lambda n, lr, d: [lr * d ** (n - 1 - i) for i in range(n)])
-    Correct: your LRs match param_groups(model, lr, layer_decay=...) on 3 cases.
+    ✅ Correct: your LRs match param_groups(model, lr, layer_decay=...) on 3 cases.
     True
     """
     cases = [(6, 1e-3, 0.7), (3, 1e-2, 0.5), (1, 3e-4, 0.8)]
@@ -68,8 +69,8 @@ def check_layer_decay_lrs(fn: Callable[[int, float, float], Sequence[float]]) ->
                          "group i of n gets head_lr * decay**(n - 1 - i).")
         return _fail(f"for n={n}, head_lr={lr:g}, decay={decay} expected "
                      f"{[f'{w:.3g}' for w in want]}, got {[f'{g:.3g}' for g in got]}.")
-    print("Correct: your LRs match param_groups(model, lr, layer_decay=...) on 3 cases.")
-    return True
+    return report([], "Correct: your LRs match param_groups(model, lr, layer_decay=...) on "
+                      "3 cases.")
 
 
 def check_mean_std(fn: Callable[[Sequence[float]], tuple[float, float]]) -> bool:
@@ -87,7 +88,8 @@ def check_mean_std(fn: Callable[[Sequence[float]], tuple[float, float]]) -> bool
 
     >>> import numpy as np
     >>> check_mean_std(lambda xs: (np.mean(xs), np.var(xs, ddof=1)))
-    Not yet: that is the variance; the standard deviation is its square root.
+    ❌ Not yet:
+      - that is the variance; the standard deviation is its square root.
     False
     """
     cases = [[0.70, 0.72, 0.74], [0.61, 0.66, 0.70, 0.75], [0.5, 0.9, 0.7]]
@@ -116,8 +118,8 @@ def check_mean_std(fn: Callable[[Sequence[float]], tuple[float, float]]) -> bool
             return _fail("that is the variance; the standard deviation is its square root.")
         return _fail(f"the mean is right but the std of {values} should be {want_std:.4g} "
                      f"(sample std, ddof=1), got {std:.4g}.")
-    print(f"Correct: mean and sample standard deviation (ddof=1) match on {len(cases)} cases.")
-    return True
+    return report([], "Correct: mean and sample standard deviation (ddof=1) match on "
+                      f"{len(cases)} cases.")
 
 
 def check_beyond_noise(fn: Callable[[Sequence[float], Sequence[float]], bool]) -> bool:
@@ -137,7 +139,7 @@ def check_beyond_noise(fn: Callable[[Sequence[float], Sequence[float]], bool]) -
     >>> def differ(a, b):
     ...     return abs(st.mean(a) - st.mean(b)) > st.stdev(a) + st.stdev(b)
     >>> check_beyond_noise(differ)
-    Correct: your verdicts are right on 4 pairs, in both orders.
+    ✅ Correct: your verdicts are right on 4 pairs, in both orders.
     True
     """
     cases = [  # (a, b, verdict, what the case tests)
@@ -169,8 +171,51 @@ def check_beyond_noise(fn: Callable[[Sequence[float], Sequence[float]], bool]) -
             return _fail(f"{x} vs {y} ({what}): the means differ by {gap:.3f}, more than the "
                          f"spreads' sum {spread:.3f}: the ranges do not overlap, so the verdict "
                          "is True. Check your std (sample std, ddof=1) and the comparison.")
-    print(f"Correct: your verdicts are right on {len(cases)} pairs, in both orders.")
-    return True
+    return report([], f"Correct: your verdicts are right on {len(cases)} pairs, in both orders.")
+
+
+TARGET_BAR = 0.64      # mean validation accuracy on the target classes, over PROTECT_SEEDS
+RETENTION_BAR = 0.70   # mean source retention (the source head put back), over PROTECT_SEEDS
+PROTECT_SEEDS = (0, 1)
+
+
+def check_protect(strategy: Callable[..., Any], run: Callable[..., dict], cfg: Any,
+                  seeds: Sequence[int] = PROTECT_SEEDS) -> bool:
+    """Judge a fine-tuning strategy by RUNNING it: does it learn the target and keep the source?
+
+    ``strategy(model, loader, cfg, **kw)`` trains ``model`` like the chapter's strategies.
+    ``run(name, seed, cfg, train=strategy)`` is the chapter's harness: it trains a fresh model
+    with ``seed`` and returns a dict with ``val_acc`` (target validation accuracy) and
+    ``retention`` (source accuracy with the source head put back). The bar, on the mean over
+    ``seeds``: ``val_acc >= TARGET_BAR`` and ``retention >= RETENTION_BAR``. Any strategy that
+    meets it passes, whatever it does.
+
+    >>> fake = lambda name, seed, cfg, train: {"val_acc": 0.70, "retention": 0.75}
+    >>> check_protect(lambda model, loader, cfg, **kw: None, fake, cfg=None)  # doctest: +ELLIPSIS
+    ✅ the bar is met on seeds (0, 1): target validation accuracy 0.700 >= 0.64 and ...
+    True
+    """
+    rows = [run("your strategy", seed, cfg, train=strategy) for seed in seeds]
+    acc = statistics.mean(r["val_acc"] for r in rows)
+    ret = statistics.mean(r["retention"] for r in rows)
+    per_seed = ", ".join(f"seed {s}: {r['val_acc']:.3f} / {r['retention']:.3f}"
+                         for s, r in zip(seeds, rows))
+    problems = []
+    if ret < RETENTION_BAR:
+        problems.append(
+            f"source retention {ret:.3f} is below the bar {RETENTION_BAR:g} (target accuracy / "
+            f"retention per seed: {per_seed}). The backbone forgot the source task: move it less. "
+            "A penalty that pulls the weights back to w0 (L2SP, EWC), smaller LRs for the early "
+            "groups, or keeping them frozen longer all do that.")
+    if acc < TARGET_BAR:
+        problems.append(
+            f"target validation accuracy {acc:.3f} is below the bar {TARGET_BAR:g} ({per_seed}). "
+            "The new classes were not learned well enough: the backbone was held too still (a "
+            "penalty too strong, LRs too small, too much frozen). Loosen it step by step and "
+            "watch both numbers.")
+    return report(problems, f"the bar is met on seeds {tuple(seeds)}: target validation accuracy "
+                            f"{acc:.3f} >= {TARGET_BAR:g} and source retention {ret:.3f} >= "
+                            f"{RETENTION_BAR:g}.")
 
 
 # ----- reference solutions (solution() shows them) and the exercises' registration -----
@@ -190,6 +235,16 @@ def reference_beyond_noise(a: Sequence[float], b: Sequence[float]) -> bool:
     mean_a, std_a = statistics.mean(a), statistics.stdev(a)   # or: your mean_std(a)
     mean_b, std_b = statistics.mean(b), statistics.stdev(b)
     return abs(mean_a - mean_b) > std_a + std_b
+
+
+def reference_protect(model: Any, loader: Any, cfg: Any, callbacks: Sequence[Any] = (),
+                      **kw) -> list[Any]:  # noqa: ANN003  (**kw unannotated: pasted as is)
+    """Fine-tune everything at the single LR, with L2-SP pulling the backbone back to w0."""
+    from course_utils.anchors import L2SP      # absolute: solution() shows this code
+    from course_utils.training import fit
+
+    l2sp = L2SP(alpha=1.0)   # the strength measured in the chapter's defences section
+    return [fit(model, loader, cfg.epochs, lr=cfg.head_lr, callbacks=[*callbacks, l2sp], **kw)]
 
 
 def _register() -> None:
@@ -213,6 +268,17 @@ def _register() -> None:
         ["Use your mean_std on each list of scores.",
          "The ranges overlap when the distance between the means is at most the sum of the stds.",
          "return abs(mean_a - mean_b) > std_a + std_b"]))
+    register(Exercise(
+        "06.protect", "protect(model, loader, cfg, **kw): learn the target, keep the source",
+        check_protect, reference_protect,
+        [f"The bar: target validation accuracy >= {TARGET_BAR} and source retention >= "
+         f"{RETENTION_BAR}, both the mean of seeds {PROTECT_SEEDS}. Start from a strategy in the "
+         "comparison tables that clears both.",
+         "Write it like the chapter's strategies: train with fit(model, loader, cfg.epochs, ..., "
+         "**kw) and return the list of histories. Keep the callbacks the harness passes: "
+         "callbacks=[*callbacks, yours].",
+         "A penalty that pulls the weights back to the pretrained ones keeps the source: "
+         "fit(..., lr=cfg.head_lr, callbacks=[*callbacks, L2SP(alpha=1.0)], **kw)."]))
 
 
 _register()

@@ -131,18 +131,18 @@ def check_recipe(recipe: Sequence[Any], model_or_groups: nn.Module | Sequence[st
       - Stage 1 ('a'): lr_lo=0.001 is larger than lr_hi=0.0001, ...
     False
     """
+    from .framework import report
+
     problems = recipe_problems(recipe, model_or_groups)
     if problems:
-        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
+        return report(problems, "")
     head = _group_names(model_or_groups)[-1]
     lines = [f"  {i + 1}. {s.name}: {s.train_from} .. {head} train, "
              f"lrs=slice({s.lr_lo:g}, {s.lr_hi:g}), up to {s.max_epochs} epochs (patience "
              f"{s.patience})" for i, s in enumerate(recipe)]
-    print(f"✅ The recipe can run ({len(recipe)} stage{'s' * (len(recipe) > 1)}):\n"
-          + "\n".join(lines) + "\nWhether it meets the bar is measured when it has run "
-          "(check_recipe_run, below the stages).")
-    return True
+    return report([], f"The recipe can run ({len(recipe)} stage{'s' * (len(recipe) > 1)}):\n"
+                      + "\n".join(lines) + "\nWhether it meets the bar is measured when it has "
+                      "run (check_recipe_run, below the stages).")
 
 
 # ----- the bar, measured by running the recipe; the reference recipe; registration -----
@@ -183,23 +183,20 @@ def check_recipe_run(best_val_acc: float, probe_val_acc: float, margin: float = 
     ✅ The bar is met: best checkpoint 0.750 vs the probe's 0.735 (the bar: at least 0.715).
     True
     """
-    from .framework import get, record_attempt
+    from .framework import get, record_attempt, report
 
     exercise = get("07.recipe")
     if exercise.used_reference:
         print("This is the REFERENCE recipe's run (yours is not written yet, or did not pass the "
               "check above), so it is not recorded as your attempt.")
     bar = probe_val_acc - margin
-    ok = best_val_acc >= bar
-    if ok:
-        print(f"✅ The bar is met: best checkpoint {best_val_acc:.3f} vs the probe's "
-              f"{probe_val_acc:.3f} (the bar: at least {bar:.3f}).")
-    else:
-        print(f"❌ Not yet: the best checkpoint reaches {best_val_acc:.3f} on validation, below "
-              f"the bar {bar:.3f} (the probe's {probe_val_acc:.3f} minus {margin:g}). Fine-tuning "
-              "lost what the probe had. Usual causes: LRs too large for the early layers "
-              "(lower lr_lo), too few epochs, or a patience so short that a stage stops in "
-              "its warm-up dip.")
+    problems = [] if best_val_acc >= bar else [
+        f"the best checkpoint reaches {best_val_acc:.3f} on validation, below the bar {bar:.3f} "
+        f"(the probe's {probe_val_acc:.3f} minus {margin:g}). Fine-tuning lost what the probe "
+        "had. Usual causes: LRs too large for the early layers (lower lr_lo), too few epochs, or "
+        "a patience so short that a stage stops in its warm-up dip."]
+    ok = report(problems, f"The bar is met: best checkpoint {best_val_acc:.3f} vs the probe's "
+                          f"{probe_val_acc:.3f} (the bar: at least {bar:.3f}).")
     if record and not exercise.used_reference:
         record_attempt(exercise, ok)
     return ok
