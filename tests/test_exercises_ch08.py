@@ -38,7 +38,8 @@ def test_lora_stub_is_not_attempted_and_falls_back(capsys):
 
 
 def test_lora_full_matrix_count_is_named(capsys):
-    returned, out = run_check(capsys, "08.lora_count", lambda shapes, r: sum(o * i for o, i in shapes))
+    returned, out = run_check(capsys, "08.lora_count",
+                              lambda shapes, r: sum(o * i for o, i in shapes))
     assert "frozen weights W" in out and returned is reference_lora_param_count
 
 
