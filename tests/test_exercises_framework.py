@@ -6,7 +6,7 @@ from course_utils.exercises.framework import check, is_stub, solution_source
 from course_utils.quiz.report import gather_results
 from course_utils.quiz.results import load_results, student_file
 
-CHAPTERS = {"01", "02", "03", "04", "05", "06", "07", "09", "10"}
+CHAPTERS = {"01", "02", "03", "04", "05", "06", "07", "08", "09", "10"}
 
 
 def test_every_chapter_registers_exercises_with_hints_and_a_reference():

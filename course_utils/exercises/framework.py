@@ -84,7 +84,7 @@ def register(exercise: Exercise) -> Exercise:
 
 def get(exercise_id: str) -> Exercise:
     """The exercise with this id; a KeyError lists the valid ids."""
-    from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch09, ch10  # noqa: F401  (they register)
+    from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10  # noqa: F401 (they register)
 
     if exercise_id not in REGISTRY:
         raise KeyError(f"No exercise {exercise_id!r}. The exercises: {', '.join(sorted(REGISTRY))}")
