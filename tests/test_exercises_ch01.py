@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils.exercises.ch01 import check_head, check_top5, top5
+from course_utils.exercises.ch01 import check_head
 from course_utils.models import PretrainedCfg
 
 
@@ -83,12 +83,11 @@ def test_check_head_rejects_changing_the_original(reference, capsys):
     assert "copy.deepcopy" in capsys.readouterr().out
 
 
-def test_check_top5_accepts_the_model_answer_and_rejects_a_reordered_one(reference, capsys):
-    photo = np.random.default_rng(0).integers(0, 256, (10, 12, 3), dtype=np.uint8)
-    names = [name for name, _ in top5(reference, photo)]
-    assert check_top5(names, reference, photo)
-    assert not check_top5(names[::-1], reference, photo)
-    assert "wrong order" in capsys.readouterr().out
+def test_check_head_names_a_head_that_is_not_a_linear(reference, capsys):
+    model = copy.deepcopy(reference)
+    model.fc = nn.Identity()           # "remove the head" instead of replacing it
+    assert not check_head(model, reference, num_classes=3, image_size=8)
+    assert "no nn.Linear head" in capsys.readouterr().out
 
 
 # ----- the exercises through check(): reference, stub, wrong answers -----

@@ -1,39 +1,22 @@
-"""Checkers for chapter 01 (pretrained models): a new head, and the top-5 of a photo.
+"""Chapter 01 exercises (pretrained models): a copy with a new head, and a grayscale photo.
 
-Each checker prints what is right or, if something is wrong, what and why, and returns
-True or False, so a notebook cell can also ``assert`` it.
+Each checker collects what is wrong (which case, what was expected, what it got) and prints it
+with :func:`~course_utils.exercises.framework.report`; it returns True or False, so a notebook
+cell can also ``assert`` it.
 
->>> from course_utils.exercises.ch01 import check_head, check_top5
+>>> from course_utils.exercises.ch01 import check_head
 >>> check_head(my_model, reference=model, num_classes=10)  # doctest: +SKIP
 ✅ Output shape (2, 10); the new head is a fresh, trainable Linear(1280 -> 10) ...
 True
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import torch
 from torch import nn
 
-
-def _head(model: nn.Module) -> nn.Module:
-    """The classifier at the end of a timm model, a torchvision ResNet or the lab net."""
-    if hasattr(model, "get_classifier"):  # timm
-        return model.get_classifier()
-    for name in ("fc", "classifier", "head"):
-        if isinstance(getattr(model, name, None), nn.Module):
-            return getattr(model, name)
-    raise ValueError(f"Cannot find the head of {type(model).__name__} (looked for fc, classifier, "
-                     "head). Is this a model from pretrained(...)?")
-
-
-def _report(problems: list[str], success: str) -> bool:
-    if problems:
-        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print("✅ " + success)
-    return True
+from ..surgery import get_head
+from .framework import report
 
 
 def check_head(model: nn.Module, reference: nn.Module, num_classes: int = 10,
@@ -63,14 +46,20 @@ def check_head(model: nn.Module, reference: nn.Module, num_classes: int = 10,
     True
     """
     if model is reference:
-        return _report(["`model` and `reference` are the same object, so the original model was "
-                        "changed too. Make a copy first: my_model = copy.deepcopy(model)."], "")
+        return report(["`model` and `reference` are the same object, so the original model was "
+                       "changed too. Make a copy first: my_model = copy.deepcopy(model)."], "")
     problems: list[str] = []
-    head, old_head = _head(model), _head(reference)
+    old_head = get_head(reference)
+    try:
+        head = get_head(model)
+    except ValueError:  # get_head finds no Linear where the head belongs
+        return report([f"Your model has no nn.Linear head where {type(model).__name__} keeps "
+                       f"it; put a new nn.Linear({getattr(old_head, 'in_features', '...')}, "
+                       f"{num_classes}) there."], "")
     if isinstance(old_head, nn.Linear) and old_head.out_features == num_classes:
-        return _report([f"The reference's head already has {num_classes} outputs, so the original "
-                        "model was changed before you copied it. Load it again and change only "
-                        "a copy."], "")
+        return report([f"The reference's head already has {num_classes} outputs, so the original "
+                       "model was changed before you copied it. Load it again and change only "
+                       "a copy."], "")
     in_channels = getattr(getattr(model, "course_cfg", None), "input_size", (3,))[0]
     was_training = model.training
     try:
@@ -118,68 +107,9 @@ def check_head(model: nn.Module, reference: nn.Module, num_classes: int = 10,
         problems.append(f"{len(changed)} backbone tensor(s) differ from the pretrained ones "
                         f"(first: {changed[0]}): keep the backbone exactly as loaded.")
     n_head = sum(p.numel() for p in head.parameters())
-    return _report(problems, f"Output shape (2, {num_classes}); the new head is a fresh, trainable "
-                   f"Linear({getattr(head, 'in_features', '?')} -> {num_classes}) with {n_head:,} "
-                   "parameters; the backbone is exactly the pretrained one.")
-
-
-def top5(model: nn.Module, photo: np.ndarray | torch.Tensor) -> list[tuple[str, float]]:
-    """The model's five most likely classes for one H x W x 3 uint8 photo, with probabilities.
-
-    >>> top5(model, photo)  # doctest: +SKIP
-    [('daisy', 0.198), ...]
-    """
-    x = torch.tensor(np.asarray(photo)).permute(2, 0, 1).unsqueeze(0)  # copies
-    cfg = model.course_cfg
-    was_training = model.training
-    try:
-        with torch.no_grad():
-            probs = model.eval()(cfg.preprocess(x)).softmax(dim=1)[0]
-    finally:
-        model.train(was_training)
-    values, indices = probs.topk(5)
-    return [(cfg.classes[i], float(v)) for v, i in zip(values.tolist(), indices.tolist())]
-
-
-def check_top5(answer: Sequence[str | tuple[str, float]], model: nn.Module,
-               photo: np.ndarray | torch.Tensor) -> bool:
-    """Check a top-5 answer (class names, most likely first) for ``photo`` against ``model``.
-
-    Args:
-        answer: five class names, or five ``(name, probability)`` pairs, highest first.
-        model: a model from ``pretrained(...)`` (it has ``course_cfg``).
-        photo: the H x W x 3 uint8 photo.
-
-    Returns:
-        True when the five names and their order match the model's top-5.
-
-    >>> names = ["daisy", "mushroom", "hen-of-the-woods", "bee", "pot"]
-    >>> check_top5(names, model, flower)  # doctest: +SKIP
-    ✅ Top-5 right: daisy, mushroom, hen-of-the-woods, bee, pot
-    True
-    """
-    names = [a[0] if isinstance(a, (tuple, list)) else a for a in answer]
-    names = [n.item() if hasattr(n, "item") else n for n in names]
-    if not all(isinstance(n, str) for n in names):
-        return _report(["Give class names (strings), e.g. model.course_cfg.classes[i], not "
-                        "class indices."], "")
-    expected = [name for name, _ in top5(model, photo)]
-    problems: list[str] = []
-    if len(names) != 5:
-        problems.append(f"Give exactly 5 names; you gave {len(names)}.")
-    elif names != expected:
-        missing = [n for n in expected if n not in names]
-        if not missing:
-            problems.append("The right five classes, in the wrong order: sort by probability, "
-                            "highest first (tensor.topk(5) does that).")
-        elif names[0] != expected[0]:
-            problems.append(f"{len(missing)} of the 5 names differ, the first one included. Did "
-                            "you use model.course_cfg.preprocess on a 1 x 3 x H x W batch "
-                            "(permute the photo's H x W x 3 axes) and put the model in eval mode?")
-        else:
-            problems.append(f"The top-1 is right but {len(missing)} of the other names differ "
-                            f"(e.g. '{missing[0]}' is missing): take topk(5) of the probabilities.")
-    return _report(problems, "Top-5 right: " + ", ".join(expected))
+    return report(problems, f"Output shape (2, {num_classes}); the new head is a fresh, trainable "
+                  f"Linear({getattr(head, 'in_features', '?')} -> {num_classes}) with {n_head:,} "
+                  "parameters; the backbone is exactly the pretrained one.")
 
 
 # ----- the exercises of chapter 01: reference solutions, the checks run by check(), hints -----
@@ -188,7 +118,7 @@ def reference_with_new_head(model: nn.Module, num_classes: int) -> nn.Module:
     """A copy of ``model`` with a fresh ``num_classes`` head; ``model`` itself stays unchanged."""
     import copy
 
-    from course_utils import replace_head
+    from course_utils.surgery import replace_head
 
     my_model = copy.deepcopy(model)        # change a copy, never the loaded model
     replace_head(my_model, num_classes)    # timm: my_model.classifier = nn.Linear(1280, num_classes)
@@ -199,11 +129,12 @@ def _check_new_head(with_new_head, model: nn.Module, num_classes: int = 10) -> b
     before = {k: v.clone() for k, v in model.state_dict().items()}
     mine = with_new_head(model, num_classes)
     if not isinstance(mine, nn.Module):
-        return _report([f"with_new_head returned a {type(mine).__name__}; return the new model."], "")
+        return report([f"with_new_head returned a {type(mine).__name__}; return the new model."],
+                      "")
     after = model.state_dict()
     if after.keys() != before.keys() or any(not torch.equal(after[k], before[k]) for k in before):
-        return _report(["Your function changed the model it was given. Make a copy first "
-                        "(copy.deepcopy(model)) and change only the copy."], "")
+        return report(["Your function changed the model it was given. Make a copy first "
+                       "(copy.deepcopy(model)) and change only the copy."], "")
     return check_head(mine, reference=model, num_classes=num_classes)
 
 
@@ -258,9 +189,9 @@ def _check_grayscale(grayscale, photo: np.ndarray) -> bool:
     photo = np.asarray(photo)
     gray = grayscale(photo.copy())
     problems = grayscale_problems(gray, photo)
-    return _report(problems, f"A gray {photo.shape[0]} x {photo.shape[1]} x 3 uint8 image, the "
-                   "same value in all three channels, each pixel between its darkest and "
-                   "brightest channel.")
+    return report(problems, f"A gray {photo.shape[0]} x {photo.shape[1]} x 3 uint8 image, the "
+                  "same value in all three channels, each pixel between its darkest and "
+                  "brightest channel.")
 
 
 def _register() -> None:

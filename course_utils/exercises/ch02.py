@@ -14,8 +14,8 @@ forward, backward, step), compares the weights after two calls with a reference 
 the mistake: gradients that accumulate, a step before backward, no backward, no step...
 
 >>> from course_utils.exercises.ch02 import check_train_step, reference_train_step
->>> check_train_step(reference_train_step)
-✅ Right: zero_grad -> forward -> backward -> step, and the weights match the reference after 2 steps.
+>>> check_train_step(reference_train_step)  # doctest: +ELLIPSIS
+✅ Right: forward -> backward -> step on fresh gradients ...
 True
 """
 from __future__ import annotations
@@ -26,19 +26,15 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from .framework import report
+
 TrainStep = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.optim.Optimizer, Callable], Any]
 RIGHT_ORDER = "zero_grad -> forward -> backward -> step"
 
 
 def reference_train_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                          optimizer: torch.optim.Optimizer, loss_fn: Callable) -> float:
-    """One correct training step; returns the batch loss before the update.
-
-    >>> model = nn.Linear(2, 2); opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    >>> loss = reference_train_step(model, torch.ones(4, 2), torch.zeros(4).long(), opt, nn.CrossEntropyLoss())
-    >>> isinstance(loss, float)
-    True
-    """
+    """One training step on the batch (x, y); returns the batch loss before the update."""
     optimizer.zero_grad()
     loss = loss_fn(model(x), y)
     loss.backward()
@@ -201,17 +197,13 @@ def check_train_step(train_step: TrainStep) -> bool:
     >>> def no_zero_grad(model, x, y, optimizer, loss_fn):
     ...     loss = loss_fn(model(x), y); loss.backward(); optimizer.step(); return loss.item()
     >>> check_train_step(no_zero_grad)  # doctest: +ELLIPSIS
-    ❌ zero_grad() is never called. loss.backward() ADDS to ...
+    ❌ Not yet:
+      - zero_grad() is never called. loss.backward() ADDS to ...
     False
     """
-    problems = diagnose_train_step(train_step)
-    if problems:
-        print("❌ " + "\n❌ ".join(problems))
-        return False
-    print(f"✅ Right: {RIGHT_ORDER}, and the weights match the reference after 2 steps.")
-    return True
-
-
+    return report(diagnose_train_step(train_step),
+                  "Right: forward -> backward -> step on fresh gradients (zero_grad() before the "
+                  "backward pass), and the weights match a correct step after 2 calls.")
 
 def _register() -> None:
     from .framework import Exercise, register
