@@ -262,7 +262,8 @@ def _register_choice() -> None:
         ["Read the table of section 4: which strategies reached the validation bar, and what did "
          "each keep of the source accuracy?",
          "In the table, head only kept the source task exactly but stayed far below the target "
-         "bar; full fine-tuning fitted the target but lost much of the source on most seeds.",
+         "bar; full fine-tuning fitted the target, but how much of the source it kept varied "
+         "widely from seed to seed: a gamble on a new seed.",
          "Something in between: freeze_to(model, -2) trains layer4 and the head."],
         value=True))
 
