@@ -222,3 +222,66 @@ def _register() -> None:
 
 
 _register()
+
+
+# ----- a judgement exercise: choose the head and backbone LRs; the checker RUNS the choice -----
+
+# Bars for full fine-tuning with warm-up + cosine (chapter 04, section 4 protocol, last epoch).
+# The reference (3e-3 head, 3e-4 backbone) measured on CPU, seeds 0-4: target validation accuracy
+# REF_TARGET, source retention REF_RETENTION (see the chapter's notes); a too-high LR (1e-2 for
+# every layer) kept 0.19-0.27 of the source.
+LRS_TARGET_BAR = 0.68      # target validation accuracy after the last epoch, at least
+LRS_RETENTION_BAR = 0.65   # source accuracy with the source head put back, at least
+
+
+def reference_lrs() -> tuple[float, float]:
+    """``(head_lr, backbone_lr)``: the range test's region for the head, the backbone 10x lower."""
+    return (3e-3, 3e-4)   # head fast enough to learn in 100 steps; backbone gentle enough to keep its features
+
+
+def _check_lrs(choice: object, run=None, seed: int = 2) -> bool:
+    if (not isinstance(choice, tuple) or len(choice) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in choice)):
+        return report(["give a pair of numbers (head_lr, backbone_lr), for example (1e-3, 1e-4); "
+                       f"got {choice!r}."], "")
+    head_lr, backbone_lr = (float(v) for v in choice)
+    if not (0 < head_lr <= 1 and 0 < backbone_lr <= 1):
+        return report([f"both learning rates must be in (0, 1]; got head_lr={head_lr:g}, "
+                       f"backbone_lr={backbone_lr:g}."], "")
+    if run is None:
+        raise ValueError("The notebook passes run=..., the function that trains with two LRs.")
+    print(f"Training with head LR {head_lr:.1e} and backbone LR {backbone_lr:.1e} (warm-up + "
+          f"cosine) on seed {seed}, a draw of the training images you have not seen ...")
+    result = run(head_lr, backbone_lr, seed)
+    target, retention = result["target"], result["retention"]
+    problems = []
+    if target < LRS_TARGET_BAR:
+        why = ("the backbone's LR is above the head's: the new, random head should get the larger "
+               "one" if backbone_lr > head_lr else "too small a step for 100 steps of training: "
+               "raise the head's LR toward the steep part of the range test")
+        problems.append(f"target validation accuracy {target:.3f} < {LRS_TARGET_BAR}: {why}.")
+    if retention < LRS_RETENTION_BAR:
+        problems.append(f"source retention {retention:.3f} < {LRS_RETENTION_BAR}: the backbone moved "
+                        f"far from its pretrained weights (backbone LR {backbone_lr:.1e}). Lower the "
+                        "backbone's LR, about 10x below the head's.")
+    return report(problems, f"Bar met on a new seed: target validation accuracy {target:.3f} (>= "
+                            f"{LRS_TARGET_BAR}) and source retention {retention:.3f} (>= "
+                            f"{LRS_RETENTION_BAR}).")
+
+
+def _register_lrs() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "04.choose_lrs", "MY_LRS = (head_lr, backbone_lr): reach the target, keep the source",
+        _check_lrs, reference_lrs,
+        ["Start from the range test on the grouped optimizer (section 5): its suggestion is for "
+         "the head, the group with the largest LR.",
+         "The head is new and random: it needs the larger LR. The backbone already knows useful "
+         "features: about 10x smaller keeps them.",
+         "Section 4's table: every layer at 1e-2 forgot the source task; 3e-3 for the head and "
+         "3e-4 for the backbone kept most of it."],
+        value=True))
+
+
+_register_lrs()
