@@ -227,10 +227,10 @@ _register()
 # ----- a judgement exercise: choose the head and backbone LRs; the checker RUNS the choice -----
 
 # Bars for full fine-tuning with warm-up + cosine (chapter 04, section 4 protocol, last epoch).
-# The reference (3e-3 head, 3e-4 backbone) measured on CPU, seeds 0-4: target validation accuracy
-# REF_TARGET, source retention REF_RETENTION (see the chapter's notes); a too-high LR (1e-2 for
-# every layer) kept 0.19-0.27 of the source.
-LRS_TARGET_BAR = 0.68      # target validation accuracy after the last epoch, at least
+# The reference (3e-3 head, 3e-4 backbone) measured on CPU, seeds 0-3: target validation accuracy
+# 0.72-0.75, source retention 0.79-0.87 (margins >= 0.07 and >= 0.14); 1e-2 for every layer kept
+# 0.19-0.27 of the source.
+LRS_TARGET_BAR = 0.65      # target validation accuracy after the last epoch, at least
 LRS_RETENTION_BAR = 0.65   # source accuracy with the source head put back, at least
 
 
