@@ -84,7 +84,7 @@ def test_optimizer_built_before_replace_head_is_caught():
     optimizer = torch.optim.AdamW(trainable_params(model), lr=1e-3)
     replace_head(model, 3)
     problems = layer4_and_head_problems(model, optimizer)
-    assert any("does not hold 2 trainable" in p for p in problems)
+    assert any("2 trainable tensors are not in the optimizer" in p for p in problems)
     assert any("not in the model" in p for p in problems)
 
 
@@ -200,7 +200,7 @@ def test_03_choose_forgetting_and_underfitting_are_named(capsys):
     assert "forgot its source task" in out and "validation accuracy" not in out.split("Not yet")[1]
     run, _ = fake_run(0.48, 0.965)         # head only: keeps the source, cannot fit
     _, out = run_check(capsys, "03.choose", (-1, 1.0), run=run)
-    assert "0.480 < 0.65" in out and "Unfreeze more" in out
+    assert "0.480 < 0.62" in out and "Unfreeze more" in out
 
 
 def test_03_choose_a_malformed_choice_is_named_without_running(capsys):

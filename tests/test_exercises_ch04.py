@@ -117,3 +117,56 @@ def test_04_generator_is_named(capsys):
 
     _, out = run_check(capsys, "04.lr_groups", with_generator)
     assert "generator" in out
+
+
+# ----- the judgement exercise 04.choose_lrs: the checker trains with the chosen LRs -----
+from course_utils.exercises.ch04 import (LRS_RETENTION_BAR, LRS_TARGET_BAR,  # noqa: E402
+                                         reference_lrs)
+
+
+def fake_training(target, retention):
+    """A stand-in for the notebook's train_with_lrs: records its calls, returns fixed numbers."""
+    calls = []
+
+    def run(head_lr, backbone_lr, seed):
+        calls.append((head_lr, backbone_lr, seed))
+        return {"target": target, "retention": retention}
+
+    return run, calls
+
+
+def test_04_choose_lrs_reference_passes_on_an_unseen_seed(capsys):
+    run, calls = fake_training(0.74, 0.79)    # what the reference measured (seeds 0-4: see ch04.py)
+    returned, out = run_check(capsys, "04.choose_lrs", reference_lrs(), run=run, seed=5)
+    assert calls == [(3e-3, 3e-4, 5)] and "✅ Bar met" in out and returned == reference_lrs()
+
+
+def test_04_choose_lrs_stub_is_not_attempted_and_nothing_trains(capsys):
+    run, calls = fake_training(0.74, 0.79)
+    returned, out = run_check(capsys, "04.choose_lrs", ..., run=run)
+    assert "not attempted yet" in out and calls == [] and returned == reference_lrs()
+
+
+def test_04_choose_lrs_one_high_lr_for_everything_is_told_to_lower_the_backbone(capsys):
+    run, _ = fake_training(0.72, 0.20)        # 1e-2 everywhere: fits the target, forgets the source
+    _, out = run_check(capsys, "04.choose_lrs", (1e-2, 1e-2), run=run)
+    verdict = out.split("Not yet")[1]
+    assert f"source retention 0.200 < {LRS_RETENTION_BAR}" in verdict
+    assert "Lower the backbone's LR" in verdict and "target validation" not in verdict
+
+
+def test_04_choose_lrs_tiny_and_upside_down_lrs_get_their_own_advice(capsys):
+    run, _ = fake_training(0.50, 0.95)        # too small to learn in 100 steps
+    _, out = run_check(capsys, "04.choose_lrs", (1e-5, 1e-6), run=run)
+    assert f"0.500 < {LRS_TARGET_BAR}" in out and "raise the head's LR" in out
+    run, _ = fake_training(0.55, 0.40)        # backbone faster than the head
+    _, out = run_check(capsys, "04.choose_lrs", (3e-4, 3e-3), run=run)
+    assert "backbone's LR is above the head's" in out and "source retention 0.400" in out
+
+
+def test_04_choose_lrs_malformed_choice_is_named_without_training(capsys):
+    run, calls = fake_training(0.74, 0.79)
+    _, out = run_check(capsys, "04.choose_lrs", 3e-3, run=run)
+    assert "give a pair of numbers (head_lr, backbone_lr)" in out and calls == []
+    _, out = run_check(capsys, "04.choose_lrs", (3e-3, 0.0), run=run)
+    assert "must be in (0, 1]" in out and calls == []

@@ -11,9 +11,15 @@ The exercise: take a ResNet-style model (``model.layer4``, ``model.fc``), leave 
 """
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
+
+from ..batchnorm import bn_policies
+from ..param_groups import audit_optimizer
+from .framework import report
 
 _TRAINED = ("layer4", "fc")  # the top-level modules that must stay trainable
 
@@ -85,32 +91,32 @@ def layer4_and_head_problems(model: nn.Module,
 
 
 def _optimizer_problems(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[str]:
-    in_opt = {id(p) for g in optimizer.param_groups for p in g["params"]}
-    named = list(model.named_parameters())
+    """What ``audit_optimizer`` finds, as sentences: it raises for trainable tensors missing from
+    the optimizer and warns for frozen or foreign ones; here each becomes one problem."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # what it warns about is read from the audit below
+            audit = audit_optimizer(model, optimizer)
+    except ValueError as err:                 # a trainable tensor would never be updated
+        return [f"{err} (Plain PyTorch: `torch.optim.AdamW([p for p in model.parameters() "
+                "if p.requires_grad], lr=lr)`, built AFTER replacing the head and freezing.)"]
     problems = []
-    missing = [n for n, p in named if p.requires_grad and id(p) not in in_opt]
-    if missing:
-        problems.append(f"The optimizer does not hold {len(missing)} trainable tensors "
-                        f"({_examples(missing)}), so they would never be updated. Build the "
-                        "optimizer AFTER replacing the head and freezing, from the trainable "
-                        "parameters: `[p for p in model.parameters() if p.requires_grad]`.")
-    frozen = [n for n, p in named if not p.requires_grad and id(p) in in_opt]
-    if frozen:
-        problems.append(f"The optimizer also holds {len(frozen)} frozen tensors "
-                        f"({_examples(frozen)}). They get no gradient so they do not move, but "
-                        "the optimizer should hold only what trains: pass "
+    if audit.frozen_in_optimizer:
+        problems.append(f"The optimizer also holds {len(audit.frozen_in_optimizer)} frozen tensors "
+                        f"({_examples(audit.frozen_in_optimizer)}). They get no gradient so they "
+                        "do not move, but the optimizer should hold only what trains: pass "
                         "`[p for p in model.parameters() if p.requires_grad]`.")
-    foreign = len(in_opt - {id(p) for _, p in named})
-    if foreign:
-        problems.append(f"The optimizer holds {foreign} tensors that are not in the model "
-                        "(the old head, replaced after the optimizer was built?). Rebuild it.")
+    if audit.foreign_tensors:
+        problems.append(f"The optimizer holds {audit.foreign_tensors} tensors that are not in the "
+                        "model (the old head, replaced after the optimizer was built?). Rebuild it.")
     return problems
 
 
 def _bn_note(model: nn.Module) -> str:
     """A reminder when BatchNorm layers outside layer4 will still update their statistics."""
+    policies = bn_policies(model)
     moving = [n for n, m in model.named_modules() if isinstance(m, _BatchNorm)
-              and not _in_trained(n) and getattr(m, "course_bn_policy", "train") == "train"
+              and not _in_trained(n) and policies.get(n, "train") == "train"
               and m.track_running_stats]
     if not moving:
         return ""
@@ -144,17 +150,15 @@ def check_layer4_and_head(model: nn.Module,
     """
     problems = layer4_and_head_problems(model, optimizer)
     if problems:
-        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
+        return report(problems, "")
     params = list(model.parameters())
     n_train = sum(p.numel() for p in params if p.requires_grad)
     n_all = sum(p.numel() for p in params)
     tensors = sum(p.requires_grad for p in params)
     opt = " The optimizer holds exactly those tensors." if optimizer is not None else ""
-    print(f"✅ Correct: layer4 and the head train: {tensors} tensors, {n_train:,} of {n_all:,} "
-          f"parameters ({100 * n_train / n_all:.1f}%); everything else is frozen.{opt}"
-          + _bn_note(model))
-    return True
+    return report([], f"Correct: layer4 and the head train: {tensors} tensors, {n_train:,} of "
+                      f"{n_all:,} parameters ({100 * n_train / n_all:.1f}%); everything else is "
+                      f"frozen.{opt}" + _bn_note(model))
 
 
 # ----- the exercise as check() runs it: your function on a fresh lab network -----
@@ -182,8 +186,7 @@ def _check_freeze(freeze_layer4_and_head, model: nn.Module | None = None, lr: fl
         problems = layer4_and_head_problems(fresh)
         problems.append(f"The function returned a {type(optimizer).__name__}; return the "
                         "optimizer you built (torch.optim.AdamW(...)).")
-        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
+        return report(problems, "")
     return check_layer4_and_head(fresh, optimizer)
 
 
@@ -206,26 +209,28 @@ _register()
 
 # ----- a judgement exercise: choose how much to unfreeze; the checker RUNS the choice -----
 
-CHOICE_VAL_BAR = 0.65      # best validation accuracy on the target task, at least
-CHOICE_SOURCE_BAR = 0.80   # source accuracy with the source head put back, at least
+# The reference (layer4 + head at the chapter's LR) measured on CPU, seeds 0-4: validation
+# accuracy of the kept epoch 0.69-0.75, source accuracy 0.845-0.90; full fine-tuning kept
+# 0.51-0.79 of the source (seed-dependent), head only at 1x-10x LR reached 0.48-0.60.
+CHOICE_VAL_BAR = 0.62      # validation accuracy of the kept (lowest validation loss) epoch, at least
+CHOICE_SOURCE_BAR = 0.77   # source accuracy with the source head put back, at least
 
 
 def reference_choice() -> tuple[int, float]:
     """``(freeze_to index, LR multiplier)``: layer4 + head at the chapter's learning rate."""
-    return (-2, 1.0)   # head only cannot fit the target; full fine-tuning forgets the source
+    return (-2, 1.0)   # head only stays below the target bar; full fine-tuning may forget the source
 
 
 def _check_choice(choice: object, run=None, seed: int = 2) -> bool:
     if (not isinstance(choice, tuple) or len(choice) != 2 or not isinstance(choice[0], int)
             or not isinstance(choice[1], (int, float))):
-        print("❌ Not yet: give a pair (n, lr_scale): n for freeze_to(model, n) (-1 = head only, "
-              f"-2 = layer4 + head, ..., 0 = everything) and the LR multiplier; got {choice!r}.")
-        return False
+        return report(["give a pair (n, lr_scale): n for freeze_to(model, n) (-1 = head only, "
+                       "-2 = layer4 + head, ..., 0 = everything) and the LR multiplier; got "
+                       f"{choice!r}."], "")
     n, lr_scale = choice
     if not -6 <= n <= 5 or not 0 < lr_scale <= 10:
-        print(f"❌ Not yet: freeze_to takes -6 .. 5 (the lab net has 6 layer groups) and lr_scale "
-              f"must be in (0, 10]; got n={n}, lr_scale={lr_scale}.")
-        return False
+        return report([f"freeze_to takes -6 .. 5 (the lab net has 6 layer groups) and lr_scale "
+                       f"must be in (0, 10]; got n={n}, lr_scale={lr_scale}."], "")
     if run is None:
         raise ValueError("The notebook passes run=fine_tune, the function that trains one strategy.")
     print(f"Running freeze_to({n}) at {lr_scale:g}x the LR on seed {seed}, a draw of the "
@@ -237,17 +242,15 @@ def _check_choice(choice: object, run=None, seed: int = 2) -> bool:
     problems = []
     if val < CHOICE_VAL_BAR:
         problems.append(f"validation accuracy {val:.3f} < {CHOICE_VAL_BAR}: too little of the "
-                        "network adapts to the target (its training accuracy: "
-                        f"{history.train_acc[-1]:.3f}). Unfreeze more, or raise the LR.")
+                        "network adapts to the target (training accuracy in the kept epoch: "
+                        f"{history.train_acc[history.best_epoch]:.3f}). Unfreeze more, or raise "
+                        "the LR.")
     if source < CHOICE_SOURCE_BAR:
         problems.append(f"source accuracy {source:.3f} < {CHOICE_SOURCE_BAR}: the backbone forgot "
                         "its source task. Unfreeze fewer groups, or lower the LR.")
-    if problems:
-        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print(f"✅ Bar met on a new seed: validation accuracy {val:.3f} (>= {CHOICE_VAL_BAR}) and "
-          f"source accuracy {source:.3f} (>= {CHOICE_SOURCE_BAR}).")
-    return True
+    return report(problems, f"Bar met on a new seed: validation accuracy {val:.3f} (>= "
+                            f"{CHOICE_VAL_BAR}) and source accuracy {source:.3f} (>= "
+                            f"{CHOICE_SOURCE_BAR}).")
 
 
 def _register_choice() -> None:
@@ -258,8 +261,9 @@ def _register_choice() -> None:
         _check_choice, reference_choice,
         ["Read the table of section 4: which strategies reached the validation bar, and what did "
          "each keep of the source accuracy?",
-         "In the table, head only kept the source task exactly but could not fit the target; "
-         "full fine-tuning fitted the target but lost much of the source.",
+         "In the table, head only kept the source task exactly but stayed far below the target "
+         "bar; full fine-tuning fitted the target, but how much of the source it kept varied "
+         "widely from seed to seed: a gamble on a new seed.",
          "Something in between: freeze_to(model, -2) trains layer4 and the head."],
         value=True))
 

@@ -15,19 +15,17 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 
 import torch
 from torch import nn
 
 from ..layer_groups import group_parameters
+from ..param_groups import audit_optimizer
+from .framework import report
 
-__all__ = ["check_head_lr_groups"]
-
-
-def _fail(message: str) -> bool:
-    print(f"❌ Not yet: {message}")
-    return False
+__all__ = ["check_head_lr_groups", "lr_group_problems"]
 
 
 def _is_list_like(params: object) -> bool:
@@ -56,14 +54,106 @@ def _groups_of(groups: object) -> tuple[list[dict] | None, str | None, float | N
     return list(groups), None, None
 
 
+def _audit_problems(model: nn.Module, lr_of: dict[int, float], params: dict[int, torch.Tensor]) -> list[str]:
+    """The optimizer audit (``audit_optimizer``) on a stand-in optimizer built from the groups."""
+    stand_in = torch.optim.SGD([{"params": [params[pid] for pid in lr_of], "lr": 0.0}], lr=0.0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # read from the audit's fields below instead
+            audit = audit_optimizer(model, stand_in)
+    except ValueError as err:                  # trainable tensors in no group, or nothing trainable
+        return [f"as an optimizer these groups would fail the audit: {err}"]
+    problems = []
+    if audit.foreign_tensors:
+        problems.append(f"{audit.foreign_tensors} tensors are not parameters of this model (an old "
+                        "head from before replace_head, or another model?). Build the groups from "
+                        "this model after changing its head.")
+    if audit.frozen_in_optimizer:
+        problems.append(f"{len(audit.frozen_in_optimizer)} frozen parameters are in the groups (e.g. "
+                        f"{audit.frozen_in_optimizer[0]!r}). They get no gradient, so listing them "
+                        "only hides mistakes. Keep the trainable ones: "
+                        "[p for p in ... if p.requires_grad].")
+    return problems
+
+
+def lr_group_problems(model: nn.Module, groups: Sequence[dict] | torch.optim.Optimizer,
+                      backbone_lr: float, ratio: float = 10.0) -> list[str]:
+    """What is wrong with ``groups`` (see :func:`check_head_lr_groups`); ``[]`` when nothing is.
+
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+    >>> lr_group_problems(model, [], 1e-3)
+    ['the list of groups is empty: the optimizer would have nothing to train.']
+    """
+    group_list, problem, default_lr = _groups_of(groups)
+    if problem:
+        return [problem]
+    if not group_list:
+        return ["the list of groups is empty: the optimizer would have nothing to train."]
+    lr_of: dict[int, float] = {}
+    params_by_id: dict[int, torch.Tensor] = {}
+    names = {id(p): n for n, p in model.named_parameters()}
+    for i, group in enumerate(group_list):
+        if "params" not in group:
+            return [f"group {i} has no 'params' key; each group needs {{'params': [...], 'lr': ...}}."]
+        params = group["params"]
+        if isinstance(params, torch.Tensor):
+            params = [params]
+        if not _is_list_like(params):
+            return [f"group {i}'s 'params' is a generator (like model.fc.parameters()). An optimizer "
+                    "built once from it works (torch.optim turns it into a list), but a generator "
+                    "can be read only once: this checker, an audit, a print or a second optimizer "
+                    "given the same groups would find it empty. Wrap it in list(...)."]
+        if "lr" not in group and default_lr is None:
+            return [f"group {i} has no 'lr', so it would take the optimizer's default LR (the same "
+                    "for every group without one). Give every group its own 'lr'."]
+        lr = float(group.get("lr", default_lr))
+        for p in params:
+            if id(p) in lr_of:
+                return [f"{names.get(id(p), 'a tensor')!r} is in two groups; torch.optim refuses that "
+                        "('some parameters appear in more than one parameter group'). Put each "
+                        "parameter in exactly one group."]
+            lr_of[id(p)], params_by_id[id(p)] = lr, p
+    problems = _audit_problems(model, lr_of, params_by_id)
+    if problems:
+        return problems
+    named = group_parameters(model)
+    head_name = list(named)[-1]
+    head = named[head_name]
+    backbone = [(n, p) for g, ps in named.items() if g != head_name for n, p in ps]
+    if not any(p.requires_grad for _, p in head):
+        return [f"the head ({head_name!r}) is frozen; unfreeze it: it is the part that must learn "
+                "the new classes."]
+    head_lrs = {lr_of[id(p)] for _, p in head}
+    if len(head_lrs) > 1:
+        return [f"the head's tensors have different LRs {sorted(head_lrs)}; give the whole head one LR."]
+    head_lr = head_lrs.pop()
+    for n, p in backbone:
+        if p.requires_grad and not math.isclose(lr_of[id(p)], backbone_lr, rel_tol=1e-6):
+            if math.isclose(lr_of[id(p)], head_lr, rel_tol=1e-6):
+                return [f"{n!r} (backbone) has the head's LR {head_lr:.1e}; the backbone should use "
+                        f"backbone_lr={backbone_lr:.1e}. Are backbone and head in one group?"]
+            return [f"{n!r} (backbone) has lr {lr_of[id(p)]:.1e}; expected "
+                    f"backbone_lr={backbone_lr:.1e}."]
+    got = head_lr / backbone_lr
+    if math.isclose(head_lr, backbone_lr, rel_tol=1e-6):
+        return [f"the head ({head_name!r}, {len(head)} tensors) has lr {head_lr:.1e}, the same as the "
+                f"backbone: put the head in its own group with lr {ratio:g} * backbone_lr = "
+                f"{ratio * backbone_lr:.1e}."]
+    if not math.isclose(got, ratio, rel_tol=1e-6):
+        upside = " (upside down: the head is slower than the backbone)" if got < 1 else ""
+        return [f"the head's lr {head_lr:.1e} is {got:.3g}x the backbone's {backbone_lr:.1e}"
+                f"{upside}; expected {ratio:g}x, i.e. {ratio * backbone_lr:.1e}."]
+    return []
+
+
 def check_head_lr_groups(model: nn.Module, groups: Sequence[dict] | torch.optim.Optimizer,
                          backbone_lr: float, ratio: float = 10.0) -> bool:
     """Check parameter groups in which the head learns ``ratio`` times faster than the backbone.
 
     What must hold: every trainable parameter of ``model`` is in exactly one group; no frozen
-    parameter and no foreign tensor is included; every trainable backbone parameter has
-    ``lr == backbone_lr``; every head parameter (the last layer group, ``layer_groups(model)``)
-    has ``lr == ratio * backbone_lr``.
+    parameter and no foreign tensor is included (the rule of ``audit_optimizer``); every
+    trainable backbone parameter has ``lr == backbone_lr``; every head parameter (the last layer
+    group, ``layer_groups(model)``) has ``lr == ratio * backbone_lr``.
 
     Args:
         model: the model, with the parts you want to train unfrozen.
@@ -73,91 +163,23 @@ def check_head_lr_groups(model: nn.Module, groups: Sequence[dict] | torch.optim.
         ratio: how many times larger the head's learning rate should be.
 
     Returns:
-        True when everything holds. Prints a line that says what is right or, if not, the
-        first problem found and how to fix it.
+        True when everything holds. Prints what is right or, if not, the first problem found
+        and how to fix it.
 
     >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
     >>> check_head_lr_groups(model, [{"params": list(model.parameters()), "lr": 1e-3}], 1e-3)  # doctest: +ELLIPSIS
-    ❌ Not yet: the head ('1', 2 tensors) has lr 1.0e-03, the same as the backbone: ...
+    ❌ Not yet:
+      - the head ('1', 2 tensors) has lr 1.0e-03, the same as the backbone: ...
     False
     """
-    group_list, problem, default_lr = _groups_of(groups)
-    if problem:
-        return _fail(problem)
-    if not group_list:
-        return _fail("the list of groups is empty: the optimizer would have nothing to train.")
-    names = {id(p): n for n, p in model.named_parameters()}
-    lr_of: dict[int, float] = {}
-    for i, group in enumerate(group_list):
-        if "params" not in group:
-            return _fail(f"group {i} has no 'params' key; each group needs "
-                         "{'params': [...], 'lr': ...}.")
-        params = group["params"]
-        if isinstance(params, torch.Tensor):
-            params = [params]
-        if not _is_list_like(params):
-            return _fail(f"group {i}'s 'params' is a generator (like model.fc.parameters()). A "
-                         "generator is used up by the first reader (here, this checker), so an "
-                         "optimizer built from the same list later would get NO parameters of "
-                         "that group. Wrap it in list(...).")
-        if "lr" not in group and default_lr is None:
-            return _fail(f"group {i} has no 'lr', so it would take the optimizer's default LR "
-                         "(the same for every group without one). Give every group its own 'lr'.")
-        lr = float(group.get("lr", default_lr))
-        for p in params:
-            if id(p) in lr_of:
-                return _fail(f"{names.get(id(p), 'a tensor')!r} is in two groups; torch.optim "
-                             "refuses that ('some parameters appear in more than one parameter "
-                             "group'). Put each parameter in exactly one group.")
-            lr_of[id(p)] = lr
-    foreign = [pid for pid in lr_of if pid not in names]
-    if foreign:
-        return _fail(f"{len(foreign)} tensors are not parameters of this model (an old head "
-                     "from before replace_head, or another model?). Build the groups from this "
-                     "model after changing its head.")
+    problems = lr_group_problems(model, groups, backbone_lr, ratio)
+    if problems:
+        return report(problems, "")
     named = group_parameters(model)
-    head_name = list(named)[-1]
-    head = named[head_name]
-    backbone = [(n, p) for g, ps in named.items() if g != head_name for n, p in ps]
-    frozen = [n for n, p in model.named_parameters() if not p.requires_grad and id(p) in lr_of]
-    if frozen:
-        return _fail(f"{len(frozen)} frozen parameters are in the groups (e.g. {frozen[0]!r}). "
-                     "They get no gradient, so listing them only hides mistakes. Keep the "
-                     "trainable ones: [p for p in ... if p.requires_grad].")
-    missing = [n for n, p in model.named_parameters() if p.requires_grad and id(p) not in lr_of]
-    if missing:
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        return _fail(f"{len(missing)} trainable parameters are in no group, so they would never "
-                     f"be updated: {missing[:3]}{more}.")
-    if not any(p.requires_grad for _, p in head):
-        return _fail(f"the head ({head_name!r}) is frozen; unfreeze it: it is the part that "
-                     "must learn the new classes.")
-    head_lrs = {lr_of[id(p)] for _, p in head}
-    if len(head_lrs) > 1:
-        return _fail(f"the head's tensors have different LRs {sorted(head_lrs)}; give the whole "
-                     "head one LR.")
-    head_lr = head_lrs.pop()
-    for n, p in backbone:
-        if p.requires_grad and not math.isclose(lr_of[id(p)], backbone_lr, rel_tol=1e-6):
-            if math.isclose(lr_of[id(p)], head_lr, rel_tol=1e-6):
-                return _fail(f"{n!r} (backbone) has the head's LR {head_lr:.1e}; the backbone "
-                             f"should use backbone_lr={backbone_lr:.1e}. Are backbone and head in "
-                             "one group?")
-            return _fail(f"{n!r} (backbone) has lr {lr_of[id(p)]:.1e}; expected "
-                         f"backbone_lr={backbone_lr:.1e}.")
-    trainable_backbone = sum(p.requires_grad for _, p in backbone)
-    got = head_lr / backbone_lr
-    if math.isclose(head_lr, backbone_lr, rel_tol=1e-6):
-        return _fail(f"the head ({head_name!r}, {len(head)} tensors) has lr {head_lr:.1e}, the "
-                     f"same as the backbone: put the head in its own group with lr "
-                     f"{ratio} * backbone_lr = {ratio * backbone_lr:.1e}.")
-    if not math.isclose(got, ratio, rel_tol=1e-6):
-        upside = " (upside down: the head is slower than the backbone)" if got < 1 else ""
-        return _fail(f"the head's lr {head_lr:.1e} is {got:.3g}x the backbone's {backbone_lr:.1e}"
-                     f"{upside}; expected {ratio:g}x, i.e. {ratio * backbone_lr:.1e}.")
-    print(f"✅ Correct: the head ({len(head)} tensors) learns at {head_lr:.1e} = {ratio:g}x the "
-          f"backbone's {backbone_lr:.1e} ({trainable_backbone} tensors).")
-    return True
+    head = named[list(named)[-1]]
+    trainable_backbone = sum(p.requires_grad for g, ps in list(named.items())[:-1] for _, p in ps)
+    return report([], f"Correct: the head ({len(head)} tensors) learns at {ratio * backbone_lr:.1e} "
+                      f"= {ratio:g}x the backbone's {backbone_lr:.1e} ({trainable_backbone} tensors).")
 
 
 # ----- the exercise as check() runs it: your function on a lab network with layer3+ trainable -----
@@ -200,3 +222,66 @@ def _register() -> None:
 
 
 _register()
+
+
+# ----- a judgement exercise: choose the head and backbone LRs; the checker RUNS the choice -----
+
+# Bars for full fine-tuning with warm-up + cosine (chapter 04, section 4 protocol, last epoch).
+# The reference (3e-3 head, 3e-4 backbone) measured on CPU, seeds 0-3: target validation accuracy
+# 0.72-0.75, source retention 0.79-0.87 (margins >= 0.07 and >= 0.14); 1e-2 for every layer kept
+# 0.19-0.27 of the source.
+LRS_TARGET_BAR = 0.65      # target validation accuracy after the last epoch, at least
+LRS_RETENTION_BAR = 0.65   # source accuracy with the source head put back, at least
+
+
+def reference_lrs() -> tuple[float, float]:
+    """``(head_lr, backbone_lr)``: the range test's region for the head, the backbone 10x lower."""
+    return (3e-3, 3e-4)   # head fast enough to learn in 100 steps; backbone gentle enough to keep its features
+
+
+def _check_lrs(choice: object, run=None, seed: int = 2) -> bool:
+    if (not isinstance(choice, tuple) or len(choice) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in choice)):
+        return report(["give a pair of numbers (head_lr, backbone_lr), for example (1e-3, 1e-4); "
+                       f"got {choice!r}."], "")
+    head_lr, backbone_lr = (float(v) for v in choice)
+    if not (0 < head_lr <= 1 and 0 < backbone_lr <= 1):
+        return report([f"both learning rates must be in (0, 1]; got head_lr={head_lr:g}, "
+                       f"backbone_lr={backbone_lr:g}."], "")
+    if run is None:
+        raise ValueError("The notebook passes run=..., the function that trains with two LRs.")
+    print(f"Training with head LR {head_lr:.1e} and backbone LR {backbone_lr:.1e} (warm-up + "
+          f"cosine) on seed {seed}, a draw of the training images you have not seen ...")
+    result = run(head_lr, backbone_lr, seed)
+    target, retention = result["target"], result["retention"]
+    problems = []
+    if target < LRS_TARGET_BAR:
+        why = ("the backbone's LR is above the head's: the new, random head should get the larger "
+               "one" if backbone_lr > head_lr else "too small a step for 100 steps of training: "
+               "raise the head's LR toward the steep part of the range test")
+        problems.append(f"target validation accuracy {target:.3f} < {LRS_TARGET_BAR}: {why}.")
+    if retention < LRS_RETENTION_BAR:
+        problems.append(f"source retention {retention:.3f} < {LRS_RETENTION_BAR}: the backbone moved "
+                        f"far from its pretrained weights (backbone LR {backbone_lr:.1e}). Lower the "
+                        "backbone's LR, about 10x below the head's.")
+    return report(problems, f"Bar met on a new seed: target validation accuracy {target:.3f} (>= "
+                            f"{LRS_TARGET_BAR}) and source retention {retention:.3f} (>= "
+                            f"{LRS_RETENTION_BAR}).")
+
+
+def _register_lrs() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "04.choose_lrs", "MY_LRS = (head_lr, backbone_lr): reach the target, keep the source",
+        _check_lrs, reference_lrs,
+        ["Start from the range test on the grouped optimizer (section 5): its suggestion is for "
+         "the head, the group with the largest LR.",
+         "The head is new and random: it needs the larger LR. The backbone already knows useful "
+         "features: about 10x smaller keeps them.",
+         "Section 4's table: every layer at 1e-2 forgot the source task; 3e-3 for the head and "
+         "3e-4 for the backbone kept most of it."],
+        value=True))
+
+
+_register_lrs()
