@@ -114,5 +114,4 @@ def plot_curves(curves: dict[str, list[tuple[float, float]]], targets: list[floa
     ax.set(xlabel="seconds (training + validation)", ylabel="validation accuracy",
            title="Lab target task: time to accuracy")
     ax.legend()
-    ax.figure.tight_layout()
     return ax.figure
