@@ -65,8 +65,10 @@ def unfreeze(model: nn.Module, groups: Groups = None) -> None:
 def freeze_to(model: nn.Module, n: int, train_bn: bool = True) -> None:
     """Freeze the groups before index ``n`` and unfreeze the rest (fastai's meaning).
 
-    ``freeze_to(model, -1)`` trains only the last group (the head); ``freeze_to(model, -2)`` the
-    head and the last stage; ``freeze_to(model, 0)`` everything.
+    ``freeze_to(model, -1)`` unfreezes only the last group (the head); ``freeze_to(model, -2)``
+    the head and the last stage; ``freeze_to(model, 0)`` everything. With the default
+    ``train_bn=True`` the BatchNorm layers inside the frozen groups still train (fastai's
+    choice); "head only" in the strict sense is ``freeze_to(model, -1, train_bn=False)``.
 
     >>> import torchvision
     >>> model = torchvision.models.resnet18(weights=None)
