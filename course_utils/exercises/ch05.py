@@ -231,13 +231,15 @@ _register()
 
 LEVERS = ("gentle_lr", "freeze", "weight_decay", "augment", "dropout", "early_stopping",
           "label_smoothing")
-LEVERS_VAL_BAR = 0.70   # validation accuracy of the kept epoch, on a seed the chapter did not use
-HURT_BELOW = -0.01      # a lever whose mean test-accuracy change is below this "cost accuracy"
+BASELINE = frozenset({"gentle_lr"})   # the chapter's baseline: every layer, gentle LR, no regulariser
+LEVERS_TOLERANCE = 0.03  # validation accuracy may be this much below the baseline's (10 of 300 images)
+HURT_BELOW = -0.01       # a lever whose mean test-accuracy change is below this "cost accuracy"
 
 
 def reference_levers() -> set[str]:
-    """The levers to switch on: the gentle LR first (the table's one large effect)."""
-    return {"gentle_lr", "augment"}
+    """The levers to switch on: the gentle LR, the one lever that moved accuracy far beyond the
+    spread between seeds; add others only where every seed agreed they helped."""
+    return {"gentle_lr"}
 
 
 def _lever_problems(choice: object) -> list[str]:
@@ -258,11 +260,13 @@ def _lever_problems(choice: object) -> list[str]:
 def _check_levers(choice: object, run: Callable | None = None,
                   table: dict[str, tuple[list[float], list[float]]] | None = None,
                   seed: int = 3) -> bool:
-    """Run the chosen levers once on ``seed`` and compare the kept model with the bar.
+    """Run the chosen levers and the baseline on ``seed``; compare their kept models.
 
-    ``run(levers, seed)`` is the notebook's function (it returns model, history, measurements);
-    ``table`` maps "+ lever" to its per-seed test-accuracy and test-loss changes over the
-    baseline, used to name the levers of a failing choice that cost accuracy in the chapter.
+    The bar is measured, not fixed: the baseline (the gentle LR alone) trained on the same new
+    seed, minus :data:`LEVERS_TOLERANCE`. ``run(levers, seed)`` is the notebook's function (it
+    returns model, history, measurements); ``table`` maps "+ lever" to its per-seed
+    test-accuracy and test-loss changes over the baseline, used to name the levers of a failing
+    choice that cost accuracy in the chapter.
     """
     problems = _lever_problems(choice)
     if problems:
@@ -270,18 +274,20 @@ def _check_levers(choice: object, run: Callable | None = None,
     if run is None:
         raise ValueError("The notebook passes run=run, the function that trains one configuration.")
     levers = set(choice)
-    print(f"Running {sorted(levers) or 'no lever'} on seed {seed}, a draw of the training images "
-          "the chapter did not use ...")
+    print(f"Running {sorted(levers) or 'no lever'} and the baseline {sorted(BASELINE)} on seed "
+          f"{seed}, a draw of the training images the chapter did not use ...")
     with contextlib.redirect_stdout(io.StringIO()):   # fit's own messages
         _, history, row = run(levers, seed)
-    val, test = row["val_acc"], row["test_acc"]
-    print(f"kept epoch {history.best_epoch}: train_acc {row['train_acc']:.3f}, val_acc {val:.3f}, "
-          f"test_acc {test:.3f}")
-    if val >= LEVERS_VAL_BAR:
-        return report([], f"validation accuracy {val:.3f} >= the bar {LEVERS_VAL_BAR} on a new "
-                          "seed. Compare your test accuracy with the table's rows.")
+        base = row if levers == BASELINE else run(set(BASELINE), seed)[2]
+    val, bar = row["val_acc"], base["val_acc"] - LEVERS_TOLERANCE
+    print(f"yours:    kept epoch {history.best_epoch}, train_acc {row['train_acc']:.3f}, "
+          f"val_acc {val:.3f}, test_acc {row['test_acc']:.3f}\n"
+          f"baseline: val_acc {base['val_acc']:.3f}, test_acc {base['test_acc']:.3f}")
+    if val >= bar:
+        return report([], f"validation accuracy {val:.3f} >= the bar {bar:.3f} (the baseline on "
+                          f"this seed minus {LEVERS_TOLERANCE}).")
     if "gentle_lr" not in levers:
-        problems.append(f"validation accuracy {val:.3f} < {LEVERS_VAL_BAR}: without 'gentle_lr' "
+        problems.append(f"validation accuracy {val:.3f} < the bar {bar:.3f}: without 'gentle_lr' "
                         "the run trains at a constant LR of 1e-2, which wrecks the pretrained "
                         "network in its first epoch; no regulariser repairs that. Switch the "
                         "gentle LR on (the first experiment's finding).")
@@ -291,8 +297,9 @@ def _check_levers(choice: object, run: Callable | None = None,
         which = (f" In the chapter's table, {', '.join(costly)} lowered the test accuracy on "
                  "average: leave them off." if costly else
                  " Read the table's test-accuracy changes again: keep only levers whose gain "
-                 "is larger than the spread between seeds.")
-        problems.append(f"validation accuracy {val:.3f} < {LEVERS_VAL_BAR}.{which}")
+                 "was positive on every seed.")
+        problems.append(f"validation accuracy {val:.3f} < the bar {bar:.3f}: your levers made "
+                        f"the model worse than the gentle LR alone on this seed.{which}")
     return report(problems, "")
 
 
@@ -305,7 +312,7 @@ def _register_levers() -> None:
         ["Start from the first experiment: which change turned the naive run into a good one?",
          "Then read the per-seed test-accuracy changes: a lever whose changes have both signs "
          "did nothing you can rely on; one whose mean is negative cost accuracy.",
-         "The gentle LR is the one lever you cannot leave off; add at most a lever or two whose "
+         "The gentle LR is the one lever you cannot leave off; add another only if its "
          "changes were positive on every seed."],
         value=True))
 
