@@ -3,23 +3,29 @@
 * :func:`check_diagnose` tests your ``diagnose(history)`` on made-up training histories.
 * :func:`check_best_restored` tests a finished run: did it stop early, and does the model hold the
   best epoch's weights (not the last epoch's)?
+* ``"05.levers"`` (a judgement exercise): you choose which levers against overfitting to switch
+  on; the checker RUNS your choice on a seed the chapter did not use and compares it with a bar.
 
 >>> from course_utils.exercises.ch05 import check_diagnose
 >>> def diagnose(history):
 ...     train, val = history.train_acc[-1], history.val_acc[-1]
 ...     return "underfitting" if train < 0.7 else "overfitting" if train - val > 0.1 else "ok"
 >>> check_diagnose(diagnose)
-Correct: diagnose() gave the right verdict on all 6 histories.
+✅ diagnose() gave the right verdict on all 6 histories.
 True
 """
 from __future__ import annotations
 
+import contextlib
+import difflib
+import io
 import math
 from typing import Callable, Iterable
 
 from torch import nn
 
 from ..training import History, evaluate
+from .framework import report
 
 VERDICTS = ("overfitting", "underfitting", "ok")
 UNDERFIT_BELOW = 0.70  # final training accuracy under this: the model has not even learned its data
@@ -45,7 +51,8 @@ def _history(train_acc: list[float], val_acc: list[float]) -> History:
 
 # (what the case teaches, train_acc per epoch, val_acc per epoch)
 CASES: list[tuple[str, list[float], list[float]]] = [
-    ("the seed's run: train 0.98, validation 0.70", [0.60, 0.90, 0.98], [0.58, 0.72, 0.70]),
+    ("a classic few-shot run: train 0.98, validation 0.70", [0.60, 0.90, 0.98],
+     [0.58, 0.72, 0.70]),
     ("a healthy run: train 0.82, validation 0.78", [0.50, 0.75, 0.82], [0.49, 0.72, 0.78]),
     ("a model that cannot fit its training data: train 0.45, validation 0.44",
      [0.34, 0.40, 0.45], [0.33, 0.41, 0.44]),
@@ -94,23 +101,21 @@ def check_diagnose(diagnose: Callable[[History], str], verbose: bool = True) -> 
     Returns:
         True when every case is right.
     """
+    problems: list[str] = []
     for case, train, val in CASES:
         want = reference_diagnose(_history(train, val))
         try:
             got = diagnose(_history(train, val))
         except Exception as err:  # show the student's error, with the case that caused it
-            message = (f"diagnose() raised {type(err).__name__}: {err} on {case}. It gets a "
-                       "History: read history.train_acc and history.val_acc (lists, one value "
-                       "per epoch).")
+            problems.append(f"diagnose() raised {type(err).__name__}: {err} on {case}. It gets a "
+                            "History: read history.train_acc and history.val_acc (lists, one "
+                            "value per epoch).")
             break
         if got != want:
-            message = _explain(case, train, val, got, want)
+            problems.append(_explain(case, train, val, got, want))
             break
-    else:
-        message = f"Correct: diagnose() gave the right verdict on all {len(CASES)} histories."
-    if verbose:
-        print(message)
-    return message.startswith("Correct")
+    success = f"diagnose() gave the right verdict on all {len(CASES)} histories."
+    return report(problems, success) if verbose else not problems
 
 
 def check_best_restored(model: nn.Module, history: History, val_loader: Iterable,
@@ -131,33 +136,34 @@ def check_best_restored(model: nn.Module, history: History, val_loader: Iterable
         True when both hold.
     """
     values = getattr(history, monitor, None)
+    problems: list[str] = []
+    success = ""
     if not isinstance(history, History) or not values:
-        message = ("Pass the History that fit() returned (history = fit(...)), after at least "
-                   "one epoch with a val_loader.")
+        problems.append("Pass the History that fit() returned (history = fit(...)), after at "
+                        "least one epoch with a val_loader.")
     elif not history.stop_reason.startswith("early stopping"):
-        message = (f"Training ran all {len(history)} epochs (stop reason: "
-                   f"{history.stop_reason!r}). Add EarlyStopping(patience=...) to fit's "
-                   "callbacks, and give fit enough epochs that it can stop early.")
+        problems.append(f"Training ran all {len(history)} epochs (stop reason: "
+                        f"{history.stop_reason!r}). Add EarlyStopping(patience=...) to fit's "
+                        "callbacks, and give fit enough epochs that it can stop early.")
     else:
         finite = [v for v in values if math.isfinite(v)]
-        best = (max if "acc" in monitor else min)(finite)
+        best = (max if "acc" in monitor or "f1" in monitor else min)(finite)
         key = monitor.removeprefix("val_")
         now = evaluate(model, val_loader)[key]
         last = values[-1]
         if math.isclose(now, best, rel_tol=1e-4, abs_tol=1e-5):
-            message = (f"Correct: stopped early after {len(history)} epochs, and the model holds "
-                       f"the best epoch's weights ({monitor} {now:.4f}, last epoch {last:.4f}).")
+            success = (f"stopped early after {len(history)} epochs, and the model holds the best "
+                       f"epoch's weights ({monitor} {now:.4f}, last epoch {last:.4f}).")
         elif math.isclose(now, last, rel_tol=1e-4, abs_tol=1e-5):
-            message = (f"The model holds the LAST epoch's weights ({monitor} {now:.4f}), not the "
-                       f"best epoch's ({best:.4f}). Keep fit(..., restore_best=True), the default, "
-                       f"and use the same monitor={monitor!r} in fit and in EarlyStopping.")
+            problems.append(f"The model holds the LAST epoch's weights ({monitor} {now:.4f}), not "
+                            f"the best epoch's ({best:.4f}). Keep fit(..., restore_best=True), the "
+                            f"default, and use the same monitor={monitor!r} in fit and in "
+                            "EarlyStopping.")
         else:
-            message = (f"The model's {monitor} is {now:.4f}: neither the best epoch's ({best:.4f}) "
-                       f"nor the last one's ({last:.4f}). Did it train again after fit returned, "
-                       "or is this another val_loader or model?")
-    if verbose:
-        print(message)
-    return message.startswith("Correct")
+            problems.append(f"The model's {monitor} is {now:.4f}: neither the best epoch's "
+                            f"({best:.4f}) nor the last one's ({last:.4f}). Did it train again "
+                            "after fit returned, or is this another val_loader or model?")
+    return report(problems, success) if verbose else not problems
 
 
 # ----- exercise 2 as check() runs it: your function on a tiny problem that overfits fast -----
@@ -165,7 +171,8 @@ def check_best_restored(model: nn.Module, history: History, val_loader: Iterable
 def reference_train_with_early_stopping(model: nn.Module, train_loader: Iterable,
                                         val_loader: Iterable, epochs: int, lr: float) -> History:
     """Train with ``fit``: stop after 3 epochs without a lower val_loss, keep the best epoch."""
-    from course_utils import EarlyStopping, fit
+    from course_utils.callbacks import EarlyStopping
+    from course_utils.training import fit
 
     return fit(model, train_loader, epochs, lr=lr, val_loader=val_loader,
                callbacks=[EarlyStopping(patience=3)], restore_best=True,
@@ -218,3 +225,96 @@ def _register() -> None:
 
 
 _register()
+
+
+# ----- a judgement exercise: choose the levers; the checker RUNS your choice on a new seed -----
+
+LEVERS = ("gentle_lr", "freeze", "weight_decay", "augment", "dropout", "early_stopping",
+          "label_smoothing")
+BASELINE = frozenset({"gentle_lr"})   # the chapter's baseline: every layer, gentle LR, no regulariser
+LEVERS_TOLERANCE = 0.03  # validation accuracy may be this much below the baseline's (10 of 300 images)
+HURT_BELOW = -0.01       # a lever whose mean test-accuracy change is below this "cost accuracy"
+
+
+def reference_levers() -> set[str]:
+    """The levers to switch on: the gentle LR, the one lever that moved accuracy far beyond the
+    spread between seeds; add others only where every seed agreed they helped."""
+    return {"gentle_lr"}
+
+
+def _lever_problems(choice: object) -> list[str]:
+    """What is wrong with the FORM of the answer (before anything is trained)."""
+    if isinstance(choice, str) or not isinstance(choice, (set, frozenset, list, tuple)):
+        return [f"Give a set of lever names, e.g. {{'gentle_lr', 'dropout'}}; got {choice!r}. "
+                "(A single string is not a set: write {'gentle_lr'}, not 'gentle_lr'.)"]
+    problems = []
+    for lever in choice:
+        if lever not in LEVERS:
+            close = difflib.get_close_matches(str(lever), LEVERS, n=1)
+            guess = f" Did you mean {close[0]!r}?" if close else ""
+            problems.append(f"{lever!r} is not a lever of this chapter.{guess} The levers: "
+                            f"{', '.join(LEVERS)}.")
+    return problems
+
+
+def _check_levers(choice: object, run: Callable | None = None,
+                  table: dict[str, tuple[list[float], list[float]]] | None = None,
+                  seed: int = 3) -> bool:
+    """Run the chosen levers and the baseline on ``seed``; compare their kept models.
+
+    The bar is measured, not fixed: the baseline (the gentle LR alone) trained on the same new
+    seed, minus :data:`LEVERS_TOLERANCE`. ``run(levers, seed)`` is the notebook's function (it
+    returns model, history, measurements); ``table`` maps "+ lever" to its per-seed
+    test-accuracy and test-loss changes over the baseline, used to name the levers of a failing
+    choice that cost accuracy in the chapter.
+    """
+    problems = _lever_problems(choice)
+    if problems:
+        return report(problems, "")
+    if run is None:
+        raise ValueError("The notebook passes run=run, the function that trains one configuration.")
+    levers = set(choice)
+    print(f"Running {sorted(levers) or 'no lever'} and the baseline {sorted(BASELINE)} on seed "
+          f"{seed}, a draw of the training images the chapter did not use ...")
+    with contextlib.redirect_stdout(io.StringIO()):   # fit's own messages
+        _, history, row = run(levers, seed)
+        base = row if levers == BASELINE else run(set(BASELINE), seed)[2]
+    val, bar = row["val_acc"], base["val_acc"] - LEVERS_TOLERANCE
+    print(f"yours:    kept epoch {history.best_epoch}, train_acc {row['train_acc']:.3f}, "
+          f"val_acc {val:.3f}, test_acc {row['test_acc']:.3f}\n"
+          f"baseline: val_acc {base['val_acc']:.3f}, test_acc {base['test_acc']:.3f}")
+    if val >= bar:
+        return report([], f"validation accuracy {val:.3f} >= the bar {bar:.3f} (the baseline on "
+                          f"this seed minus {LEVERS_TOLERANCE}).")
+    if "gentle_lr" not in levers:
+        problems.append(f"validation accuracy {val:.3f} < the bar {bar:.3f}: without 'gentle_lr' "
+                        "the run trains at a constant LR of 1e-2, which wrecks the pretrained "
+                        "network in its first epoch; no regulariser repairs that. Switch the "
+                        "gentle LR on (the first experiment's finding).")
+    else:
+        costly = sorted(lever for lever in levers if table and f"+ {lever}" in table
+                        and sum(table[f"+ {lever}"][0]) / len(table[f"+ {lever}"][0]) < HURT_BELOW)
+        which = (f" In the chapter's table, {', '.join(costly)} lowered the test accuracy on "
+                 "average: leave them off." if costly else
+                 " Read the table's test-accuracy changes again: keep only levers whose gain "
+                 "was positive on every seed.")
+        problems.append(f"validation accuracy {val:.3f} < the bar {bar:.3f}: your levers made "
+                        f"the model worse than the gentle LR alone on this seed.{which}")
+    return report(problems, "")
+
+
+def _register_levers() -> None:
+    from .framework import Exercise, register
+
+    register(Exercise(
+        "05.levers", "MY_LEVERS = {...}: the levers to switch on, judged by a run on a new seed",
+        _check_levers, reference_levers,
+        ["Start from the first experiment: which change turned the naive run into a good one?",
+         "Then read the per-seed test-accuracy changes: a lever whose changes have both signs "
+         "did nothing you can rely on; one whose mean is negative cost accuracy.",
+         "The gentle LR is the one lever you cannot leave off; add another only if its "
+         "changes were positive on every seed."],
+        value=True))
+
+
+_register_levers()
