@@ -8,7 +8,7 @@ the BatchNorm statistics are kept (policy ``"eval"``, chapter 07's finding).
 >>> model = torchvision.models.resnet18(weights=None, num_classes=3)
 >>> optimizer = stage_optimizer(model, "head", lr=3e-3, lr_lo=1e-4)
 >>> [g["name"] for g in optimizer.param_groups]
-['head', 'head']
+['head', 'head.no_decay']
 """
 from __future__ import annotations
 
