@@ -14,7 +14,8 @@ during an epoch and are read once at its end, so clipping adds no host sync per 
 >>> x, y = torch.randint(0, 255, (32, 4, 4), dtype=torch.uint8), torch.arange(32) % 2
 >>> loader = TensorLoader(x, y, batch_size=8, device="cpu", seed=0)
 >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
->>> history = fit(model, loader, epochs=2, clip_grad_norm=1.0, live_plot=False, progress=False)
+>>> history = fit(model, loader, epochs=2, clip_grad_norm=1.0, amp="off", live_plot=False,
+...               progress=False)
 >>> len(history.grad_norms)  # one per step: 2 epochs x 4 batches
 8
 """
