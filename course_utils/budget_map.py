@@ -8,7 +8,8 @@ task x seed. Two tasks:
 * ``"target"``: classes the lab net never saw (Pullover, Coat, Shirt), photographed as usual;
 * ``"camera_b"``: the lab net's own source classes, photographed by camera B (``domain.py``).
 
-The full map (3 seeds) takes minutes on a laptop CPU, so it is a command whose result is stored
+The full map (3 seeds) takes tens of minutes on a 2-core CPU (about 39 on the one that wrote
+the stored map), so it is a command whose result is stored
 and read by chapter 10, which runs a smaller map live::
 
     python -m course_utils.budget_map            # writes data/budget_map.json
@@ -243,7 +244,7 @@ def load_budget_map(path: str | Path | None = None) -> dict:
     path = Path(path) if path is not None else stored_map_path()
     if not path.is_file():
         raise FileNotFoundError(f"No stored budget map at {path}. HINT: run "
-                                "`python -m course_utils.budget_map` (minutes on a CPU).")
+                                "`python -m course_utils.budget_map` (tens of minutes on a CPU).")
     return json.loads(path.read_text())
 
 

@@ -22,6 +22,7 @@ import argparse
 import ast
 import os
 import re
+import time
 from pathlib import Path
 
 from .framework import get, solution_source
@@ -61,18 +62,33 @@ def solve_cell(source: str) -> str:
 
 
 def build(src: Path, out: Path, execute: bool = True, timeout: int = 1800) -> list[Path]:
-    """Write the solved (and executed) copy of every ``src/NN_*.ipynb`` into ``out``."""
+    """Write the solved (and executed) copy of every ``src/NN_*.ipynb`` into ``out``.
+
+    Every notebook is built even when one fails; the failures are listed together at the end
+    (a ``SystemExit``), so one run tells an instructor everything that needs fixing.
+    """
     out.mkdir(parents=True, exist_ok=True)
     before = os.environ.get("COURSE_RECORD")
     os.environ["COURSE_RECORD"] = "0"   # the reference solutions' checks are nobody's attempts
+    built, problems = [], []
     try:
-        return [_build_one(path, src, out, execute, timeout)
-                for path in sorted(src.glob("[0-9][0-9]_*.ipynb"))]
+        for path in sorted(src.glob("[0-9][0-9]_*.ipynb")):
+            start = time.perf_counter()
+            try:
+                built.append(_build_one(path, src, out, execute, timeout))
+            except Exception as error:  # a cell raised: keep going, report it with the rest
+                problems.append(f"{path.name}: {type(error).__name__}: {str(error)[-2000:]}")
+            problems += [f"{path.name}: a reference solution did not pass its own checker: {line}"
+                         for line in unsolved_checks_of(out / path.name)]
+            print(f"  {path.name}: {time.perf_counter() - start:.0f} s")
     finally:
         if before is None:
             os.environ.pop("COURSE_RECORD")
         else:
             os.environ["COURSE_RECORD"] = before
+    if problems:
+        raise SystemExit("The instructor edition has problems:\n" + "\n".join(problems))
+    return built
 
 
 def _build_one(path: Path, src: Path, out: Path, execute: bool, timeout: int) -> Path:
@@ -85,17 +101,23 @@ def _build_one(path: Path, src: Path, out: Path, execute: bool, timeout: int) ->
             new = solve_cell(cell.source)
             solved += new != cell.source
             cell.source = new
-    if execute:
-        from nbclient import NotebookClient
+    try:
+        if execute:
+            from nbclient import NotebookClient
 
-        NotebookClient(nb, timeout=timeout, resources={"metadata": {"path": str(src)}}).execute()
-    nbformat.write(nb, out / path.name)
+            NotebookClient(nb, timeout=timeout,
+                           resources={"metadata": {"path": str(src)}}).execute()
+    finally:  # written even when a cell failed, so the instructor can open it and look
+        nbformat.write(nb, out / path.name)
     print(f"{out / path.name}: {solved} exercise cell(s) solved" + ", executed" * execute)
-    failed = unsolved_checks(nb)
-    if failed:
-        raise SystemExit(f"{path.name}: a reference solution did not pass its own checker:\n"
-                         + "\n".join(failed))
     return out / path.name
+
+
+def unsolved_checks_of(path: Path) -> list[str]:
+    """:func:`unsolved_checks` of the notebook file at ``path`` (none when it was not written)."""
+    import nbformat
+
+    return unsolved_checks(nbformat.read(path, as_version=4)) if path.exists() else []
 
 
 NOT_PASSED = ("not attempted yet", "❌ Not yet", "uses the reference solution until")
@@ -103,17 +125,23 @@ NOT_PASSED = ("not attempted yet", "❌ Not yet", "uses the reference solution u
 
 def unsolved_checks(nb: object) -> list[str]:
     """The lines of the executed notebook saying an exercise was not attempted or failed: in
-    the instructor edition every exercise is solved, so there must be none.
+    the instructor edition every exercise is solved, so there must be none. Only exercise cells
+    (``NAME = check("ID", NAME, ...)``) count: a cell that calls a checker on a wrong answer on
+    purpose, to show its feedback, is meant to print "Not yet".
 
     >>> import nbformat
+    >>> out = nbformat.v4.new_output("stream", name="stdout",
+    ...                              text="⏳ 03.freeze: not attempted yet. Hint 1 of 3")
     >>> nb = nbformat.v4.new_notebook()
-    >>> nb.cells = [nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
-    ...     "stream", name="stdout", text="⏳ 03.freeze: not attempted yet. Hint 1 of 3")])]
+    >>> nb.cells = [nbformat.v4.new_code_cell('f = check("03.freeze", f)', outputs=[out]),
+    ...             nbformat.v4.new_code_cell("check_freeze(wrong_model)", outputs=[out])]
     >>> unsolved_checks(nb)
     ['cell 0: ⏳ 03.freeze: not attempted yet. Hint 1 of 3']
     """
     found = []
     for index, cell in enumerate(nb.cells):
+        if not CHECK.search(cell.get("source", "")):
+            continue
         for output in cell.get("outputs", []):
             for line in str(output.get("text", "")).splitlines():
                 if any(marker in line for marker in NOT_PASSED):
