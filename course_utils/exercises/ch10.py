@@ -18,14 +18,13 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..domain import adapt_batchnorm, batchnorm_layers
 
 
 def reference_reestimate_bn(model: nn.Module, batches: list[torch.Tensor]) -> nn.Module:
     """AdaBN: reset each BatchNorm layer's statistics and average them over ``batches``."""
-    layers = [m for m in model.modules() if isinstance(m, _BatchNorm)]
+    layers = batchnorm_layers(model)                    # course_utils.domain, imported above
     modes = {m: m.training for m in model.modules()}   # to put every mode back afterwards
     momenta = [bn.momentum for bn in layers]
     model.eval()                                        # dropout & co. stay in eval mode
@@ -137,9 +136,9 @@ def _register() -> None:
     register(Exercise(
         "10.adabn", "reestimate_bn(model, batches): AdaBN by hand", _check_adabn,
         reference_reestimate_bn,
-        ["Only BatchNorm layers have running statistics: find them with isinstance(m, "
-         "nn.BatchNorm2d) over model.modules(); put the model in eval mode and only them in "
-         "train mode.",
+        ["Only BatchNorm layers have running statistics: batchnorm_layers(model) (imported at "
+         "the top) lists them, as would isinstance(m, torch.nn.BatchNorm2d) over "
+         "model.modules(); put the model in eval mode and only them in train mode.",
          "For each: bn.reset_running_stats() and bn.momentum = None (a plain average over the "
          "batches); then run model(x) for every batch under torch.no_grad().",
          "Afterwards put back what you changed: each momentum, and each module's mode "
