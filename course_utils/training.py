@@ -6,19 +6,13 @@ checkpoints, L2-SP) is a callback, so the loop itself stays short: read it with
 
 Speed without changing what you read:
 
-* Metrics are summed ON THE DEVICE and read once per epoch. ``loss.item()`` in every step
-  would make the CPU wait for the GPU each batch (a "host sync") and idle the GPU.
-* channels_last memory layout for convolutional models, on CUDA and on the CPU (oneDNN's
-  convolutions are faster in it: 1.15x for the lab ResNet, 2x for EfficientNet-Lite0 on the
-  course's 2-core CPU).
-* bf16 autocast where it pays (see ``precision.py``): on CUDA always; on a CPU when a short
-  probe finds it clearly faster (it is on some CPUs, a slowdown on others). Force it with
-  ``fit(..., amp="bf16")``/``"off"`` or ``COURSE_AMP``. ``fit(..., compile_model=True)`` tries
-  ``torch.compile``.
+* Metrics are summed ON THE DEVICE and read once per epoch: ``loss.item()`` in every step would
+  make the CPU wait for the GPU each batch (a "host sync").
+* channels_last memory layout for convolutional models, on CUDA and the CPU (oneDNN's
+  convolutions are faster in it), and bf16 autocast where it pays (see ``precision.py``).
 * Under ``torchrun`` fit() trains one model on several processes (see ``distributed.py``).
-* NaN/inf: because the loss is never read per step, it is checked once per epoch on the
-  epoch's summed loss (any NaN or inf step makes the sum NaN or inf). A bad epoch therefore
-  runs to its end before training stops; the best weights are then restored, so nothing is lost.
+* NaN/inf is checked once per epoch on the epoch's summed loss (any bad step makes the sum NaN
+  or inf), so a bad epoch runs to its end; then training stops and the best weights come back.
 
 >>> import torch
 >>> from course_utils import TensorLoader, fit
@@ -44,24 +38,16 @@ from torch import nn
 from .batches import forward, nonempty, to_device
 from .batchnorm import apply_bn_policy
 from .callbacks import EVENTS, BestWeights, Callback
+from .checks import check_bool
 from .clipping import ClipGradNorm
 from .device import get_device
-from .distributed import (
-    DDPWrapper,
-    all_reduce_sum,
-    any_process,
-    init_distributed,
-    is_main_process,
-    process_device,
-    set_epoch,
-    shard_loader,
-)
-from .checks import check_bool
+from .distributed import (DDPWrapper, all_reduce_sum, any_process, init_distributed,
+                          is_main_process, process_device, set_epoch, shard_loader)
 from .fit_checks import check_first_batch, check_setup_options
 from .fit_state import FitState, finish, keep_work, resume, warn_non_finite
 from .history import History
-from .param_groups import audit_optimizer, param_groups
 from .metrics import confusion_matrix, macro_f1
+from .param_groups import audit_optimizer, param_groups
 from .plots import LivePlot, ProgressBar
 from .precision import amp_dtype
 

@@ -47,8 +47,6 @@ def _extend_scheduler(scheduler: Any, group: dict) -> None:
                       f"group keeps lr={lr}. HINT: use a LambdaLR-based schedule (warmup_cosine) "
                       "or one_cycle.", stacklevel=3)
     group["initial_lr"] = group.get("initial_lr", lr)
-    if hasattr(scheduler, "_last_lr"):
-        scheduler._last_lr.append(group["lr"])
 
 
 def add_param_group(optimizer: torch.optim.Optimizer, group: dict, scheduler: Any = None) -> bool:

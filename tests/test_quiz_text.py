@@ -134,3 +134,14 @@ def test_review_lists_questions_to_look_at_with_hints():
     review = review_text(quiz.bank, quiz.results)
     assert "Q3 (demo-lr, not right on the first try). Hint: " + quiz.bank["demo-lr"].hint \
         in review
+
+
+def test_a_quiz_opened_without_a_name_says_whose_results_it_saves(capsys):
+    show_quiz("08", mode="text", student="ada")
+    answer("08", "demo-count", "A")                     # saved for ada, remembered
+    capsys.readouterr()
+    show_quiz("08", mode="text")                         # the next person at this checkout
+    out = capsys.readouterr().out
+    assert "Saving answers for 'ada', the name last used here" in out and "Not you?" in out
+    show_quiz("08", mode="text", student="bo")           # a name typed: nothing to warn about
+    assert "Saving answers for" not in capsys.readouterr().out

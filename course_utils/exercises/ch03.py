@@ -11,14 +11,13 @@ The exercise: take a ResNet-style model (``model.layer4``, ``model.fc``), leave 
 """
 from __future__ import annotations
 
-import warnings
 
 import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..batchnorm import bn_policies
-from ..param_groups import audit_optimizer
+from ..param_groups import optimizer_problems
 from .framework import report
 
 _TRAINED = ("layer4", "fc")  # the top-level modules that must stay trainable
@@ -91,25 +90,11 @@ def layer4_and_head_problems(model: nn.Module,
 
 
 def _optimizer_problems(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[str]:
-    """What ``audit_optimizer`` finds, as sentences: it raises for trainable tensors missing from
-    the optimizer and warns for frozen or foreign ones; here each becomes one problem."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # what it warns about is read from the audit below
-            audit = audit_optimizer(model, optimizer)
-    except ValueError as err:                 # a trainable tensor would never be updated
-        return [f"{err} (Plain PyTorch: `torch.optim.AdamW([p for p in model.parameters() "
-                "if p.requires_grad], lr=lr)`, built AFTER replacing the head and freezing.)"]
-    problems = []
-    if audit.frozen_in_optimizer:
-        problems.append(f"The optimizer also holds {len(audit.frozen_in_optimizer)} frozen tensors "
-                        f"({_examples(audit.frozen_in_optimizer)}). They get no gradient so they "
-                        "do not move, but the optimizer should hold only what trains: pass "
-                        "`[p for p in model.parameters() if p.requires_grad]`.")
-    if audit.foreign_tensors:
-        problems.append(f"The optimizer holds {audit.foreign_tensors} tensors that are not in the "
-                        "model (the old head, replaced after the optimizer was built?). Rebuild it.")
-    return problems
+    """The optimizer rule (``param_groups.optimizer_problems``), each with the plain-PyTorch fix."""
+    fix = ("Build it AFTER replacing the head and freezing, over the trainable parameters only: "
+           "`torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)`.")
+    return [f"The optimizer is wrong: {problem}. {fix}"
+            for problem in optimizer_problems(model, optimizer)]
 
 
 def _bn_note(model: nn.Module) -> str:

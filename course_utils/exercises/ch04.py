@@ -15,14 +15,13 @@ True
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 
 import torch
 from torch import nn
 
 from ..layer_groups import group_parameters
-from ..param_groups import audit_optimizer
+from ..param_groups import optimizer_problems
 from .framework import report
 
 __all__ = ["check_head_lr_groups", "lr_group_problems"]
@@ -55,25 +54,12 @@ def _groups_of(groups: object) -> tuple[list[dict] | None, str | None, float | N
 
 
 def _audit_problems(model: nn.Module, lr_of: dict[int, float], params: dict[int, torch.Tensor]) -> list[str]:
-    """The optimizer audit (``audit_optimizer``) on a stand-in optimizer built from the groups."""
+    """The optimizer rule (``param_groups.optimizer_problems``) on an optimizer built from the groups."""
     stand_in = torch.optim.SGD([{"params": [params[pid] for pid in lr_of], "lr": 0.0}], lr=0.0)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # read from the audit's fields below instead
-            audit = audit_optimizer(model, stand_in)
-    except ValueError as err:                  # trainable tensors in no group, or nothing trainable
-        return [f"as an optimizer these groups would fail the audit: {err}"]
-    problems = []
-    if audit.foreign_tensors:
-        problems.append(f"{audit.foreign_tensors} tensors are not parameters of this model (an old "
-                        "head from before replace_head, or another model?). Build the groups from "
-                        "this model after changing its head.")
-    if audit.frozen_in_optimizer:
-        problems.append(f"{len(audit.frozen_in_optimizer)} frozen parameters are in the groups (e.g. "
-                        f"{audit.frozen_in_optimizer[0]!r}). They get no gradient, so listing them "
-                        "only hides mistakes. Keep the trainable ones: "
-                        "[p for p in ... if p.requires_grad].")
-    return problems
+    return [f"as an optimizer these groups would be wrong: {problem}. Build the groups from this "
+            "model after changing its head, from its trainable parameters only "
+            "([p for p in ... if p.requires_grad])."
+            for problem in optimizer_problems(model, stand_in)]
 
 
 def lr_group_problems(model: nn.Module, groups: Sequence[dict] | torch.optim.Optimizer,

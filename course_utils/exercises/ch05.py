@@ -1,10 +1,8 @@
 """Checkers for chapter 05 (overfitting): each one says whether your answer is right, and if not, why.
 
-* :func:`check_diagnose` tests your ``diagnose(history)`` on made-up training histories.
-* :func:`check_best_restored` tests a finished run: did it stop early, and does the model hold the
-  best epoch's weights (not the last epoch's)?
-* ``"05.levers"`` (a judgement exercise): you choose which levers against overfitting to switch
-  on; the checker RUNS your choice on a seed the chapter did not use and compares it with a bar.
+:func:`check_diagnose` tests your ``diagnose(history)`` on made-up histories;
+:func:`check_best_restored` tests that a finished run stopped early and holds the best epoch's
+weights; ``"05.levers"`` RUNS your choice of levers on a seed the chapter did not use.
 
 >>> from course_utils.exercises.ch05 import check_diagnose
 >>> def diagnose(history):
@@ -22,9 +20,12 @@ import io
 import math
 from typing import Callable, Iterable
 
+import torch
 from torch import nn
 
-from ..training import History, evaluate
+from ..history import History, higher_is_better
+from ..loaders import TensorLoader
+from ..training import evaluate
 from .framework import report
 
 VERDICTS = ("overfitting", "underfitting", "ok")
@@ -93,13 +94,8 @@ def _explain(case: str, train: list[float], val: list[float], got: object, want:
 def check_diagnose(diagnose: Callable[[History], str], verbose: bool = True) -> bool:
     """Run your ``diagnose(history)`` on six made-up histories and say what, if anything, is wrong.
 
-    Args:
-        diagnose: your function; it gets a ``History`` and returns ``"overfitting"``,
-            ``"underfitting"`` or ``"ok"`` (the rule: see :func:`reference_diagnose`).
-        verbose: print the verdict.
-
-    Returns:
-        True when every case is right.
+    ``diagnose`` gets a ``History`` and returns ``"overfitting"``, ``"underfitting"`` or ``"ok"``
+    (the rule: :func:`reference_diagnose`). Returns True when every case is right.
     """
     problems: list[str] = []
     for case, train, val in CASES:
@@ -122,18 +118,9 @@ def check_best_restored(model: nn.Module, history: History, val_loader: Iterable
                         monitor: str = "val_loss", verbose: bool = True) -> bool:
     """Check a finished ``fit``: it stopped early, and ``model`` holds the best epoch's weights.
 
-    The model is evaluated on ``val_loader`` again; its score must equal the best epoch's
-    ``monitor`` value in the history (the epoch ``fit`` kept), not the last epoch's.
-
-    Args:
-        model: the model after ``fit`` returned.
-        history: what ``fit`` returned.
-        val_loader: the validation loader given to ``fit``.
-        monitor: the metric that picks the best epoch (``fit``'s ``monitor``).
-        verbose: print the verdict.
-
-    Returns:
-        True when both hold.
+    The model is evaluated on ``val_loader`` (the one given to ``fit``) again: its score must
+    equal the best epoch's ``monitor`` value in ``history`` (the epoch ``fit`` kept), not the
+    last epoch's. ``monitor`` is ``fit``'s. Returns True when both hold.
     """
     values = getattr(history, monitor, None)
     problems: list[str] = []
@@ -147,7 +134,7 @@ def check_best_restored(model: nn.Module, history: History, val_loader: Iterable
                         "callbacks, and give fit enough epochs that it can stop early.")
     else:
         finite = [v for v in values if math.isfinite(v)]
-        best = (max if "acc" in monitor or "f1" in monitor else min)(finite)
+        best = (max if higher_is_better(monitor) else min)(finite)
         key = monitor.removeprefix("val_")
         now = evaluate(model, val_loader)[key]
         last = values[-1]
@@ -182,10 +169,6 @@ def reference_train_with_early_stopping(model: nn.Module, train_loader: Iterable
 def _overfitting_problem(seed: int = 0) -> tuple[nn.Module, Iterable, Iterable]:
     """A small MLP and 64 training points with random labels: it memorises them, so the
     validation loss rises after a few epochs (early stopping has something to do)."""
-    import torch
-
-    from ..loaders import TensorLoader
-
     g = torch.Generator().manual_seed(seed)
     x_train, x_val = torch.randn(64, 8, generator=g), torch.randn(64, 8, generator=g)
     y_train, y_val = torch.randint(0, 2, (64,), generator=g), torch.randint(0, 2, (64,), generator=g)
@@ -262,11 +245,10 @@ def _check_levers(choice: object, run: Callable | None = None,
                   seed: int = 3) -> bool:
     """Run the chosen levers and the baseline on ``seed``; compare their kept models.
 
-    The bar is measured, not fixed: the baseline (the gentle LR alone) trained on the same new
-    seed, minus :data:`LEVERS_TOLERANCE`. ``run(levers, seed)`` is the notebook's function (it
-    returns model, history, measurements); ``table`` maps "+ lever" to its per-seed
-    test-accuracy and test-loss changes over the baseline, used to name the levers of a failing
-    choice that cost accuracy in the chapter.
+    The bar is measured: the baseline (the gentle LR alone) on the same new seed, minus
+    :data:`LEVERS_TOLERANCE`. ``run(levers, seed)`` is the notebook's function (it returns model,
+    history, measurements); ``table`` maps "+ lever" to its per-seed test-accuracy and test-loss
+    changes over the baseline, to name the levers of a failing choice that cost accuracy.
     """
     problems = _lever_problems(choice)
     if problems:

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..plots import in_notebook
+
 
 class NotAttempted(BaseException):
     """Raised inside a check when the student's stub runs unchanged.
@@ -261,14 +263,9 @@ def solution_source(exercise_id: str) -> str:
 def solution(exercise_id: str) -> None:
     """Show the reference solution: highlighted in Jupyter, plain text elsewhere."""
     source = solution_source(exercise_id)
-    try:
-        from IPython import get_ipython
+    if in_notebook():
         from IPython.display import Code, display
 
-        in_jupyter = get_ipython() is not None and hasattr(get_ipython(), "kernel")
-    except ImportError:
-        in_jupyter = False
-    if in_jupyter:
         display(Code(source, language="python"))
     else:
         print(source)

@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bank import (DIFFICULTIES, Bank, Problem, Question, QuizFormatError, bank_files,
-                   load_bank)
+from .bank import Bank, Problem, Question, QuizFormatError, bank_files, load_bank
 from .grading import LETTERS
+from .schema import DIFFICULTIES
 
 MAX_POSITION_SHARE = 0.40
 MAX_LONGEST_SHARE = 0.35  # key strictly the longest option in at most this share of a bank

@@ -99,6 +99,7 @@ class TextQuiz:
                  results_dir: str | os.PathLike | None = None, shuffle: bool = True) -> None:
         self.bank, self.seed, self.results_dir = bank, seed, results_dir
         self.shuffle = shuffle
+        self.recalled = not student and bool(recall_student(results_dir))  # not typed: say whose
         self.use_student(student or recall_student(results_dir) or None)
 
     def use_student(self, student: str | None) -> None:
@@ -115,6 +116,9 @@ class TextQuiz:
         parts = [f"Quiz {ch}: {self.bank.title} ({len(self.bank)} questions)",
                  f'Answer in a cell: answer("{ch}", "{first}", "B")   (several letters for '
                  f'"choose all": "B, D"); in a terminal: python -m course_utils.quiz take {ch}']
+        if self.recalled:
+            parts.append(f"Saving answers for {self.student!r}, the name last used here (or "
+                         f'$COURSE_STUDENT). Not you? show_quiz("{ch}", student="your name").')
         if self.results:
             parts.append(f"Restored from your results file: {self.score_line()}")
         for n, q in enumerate(self.bank.questions, 1):
