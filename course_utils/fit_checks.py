@@ -44,35 +44,35 @@ def check_setup_options(*, epochs: Any, device: Any, scheduler: Any, compile_mod
     check_bool("compile_model", compile_model)
 
 
-def check_first_batch(s: FitState, inputs: Any, out: torch.Tensor, y: torch.Tensor) -> None:
+def check_first_batch(state: FitState, inputs: Any, out: torch.Tensor, y: torch.Tensor) -> None:
     """Cheap checks on the first batch that would otherwise fail only after a whole epoch: the
     labels (of the whole training set, when the loader knows them) fit the head, and a batch
     of the validation set fits the model and the head too."""
-    check_head_fits_labels(out, getattr(s.train_loader, "labels", y))
-    if s.val_loader is not None:
-        val_inputs, val_y = to_device(next(nonempty(s.val_loader, "val_loader")), s.device)
+    check_head_fits_labels(out, getattr(state.train_loader, "labels", y))
+    if state.val_loader is not None:
+        val_inputs, val_y = to_device(next(nonempty(state.val_loader, "val_loader")), state.device)
         check_head_fits_labels(out, val_y)
         if isinstance(inputs, torch.Tensor) and inputs.shape[1:] != val_inputs.shape[1:]:
-            check_val_inputs(s, inputs, val_inputs)
-    s.first_batch_checked = True
+            check_val_inputs(state, inputs, val_inputs)
+    state.first_batch_checked = True
 
 
-def check_val_inputs(s: FitState, inputs: torch.Tensor, val_inputs: torch.Tensor) -> None:
+def check_val_inputs(state: FitState, inputs: torch.Tensor, val_inputs: torch.Tensor) -> None:
     """The validation images have another shape than the training images: an error when the
     model cannot take them, a warning when it can (it may be on purpose, e.g. FixRes)."""
     shapes = (f"val_loader gives inputs of shape {tuple(val_inputs.shape[1:])}, train_loader "
               f"{tuple(inputs.shape[1:])}")
-    s.model.eval()
+    state.model.eval()
     try:
-        with torch.no_grad(), s.autocast():
-            forward(s.model, val_inputs[:2])
+        with torch.no_grad(), state.autocast():
+            forward(state.model, val_inputs[:2])
     except Exception as err:
         raise ValueError(f"{shapes}, and the model cannot take the validation inputs "
                          f"({type(err).__name__}: {err}). HINT: give the validation set the same "
                          "preprocessing (transform=...) as the training set.") from err
     finally:
-        s.model.train()
-        apply_bn_policy(s.model)
+        state.model.train()
+        apply_bn_policy(state.model)
     warnings.warn(f"{shapes}: the model accepts both, but validation measures it on other "
                   "inputs than it trains on. HINT: use the same preprocessing unless that is "
                   "what you want.", stacklevel=4)

@@ -70,38 +70,39 @@ def warn_non_finite(err: Exception) -> None:
                   "training on.", RuntimeWarning, stacklevel=3)
 
 
-def keep_work(s: FitState, err: Exception) -> None:
+def keep_work(state: FitState, err: Exception) -> None:
     """An exception ends the run: restore the best weights, attach the History to the error."""
-    s.failed, s.stop_reason = True, f"{type(err).__name__} in epoch {s.epoch}"
-    s.history.stop_reason = s.stop_reason
-    s.emit("on_fit_end")  # best weights back, figure and progress bar closed
-    err.history = s.history
+    state.failed, state.stop_reason = True, f"{type(err).__name__} in epoch {state.epoch}"
+    state.history.stop_reason = state.stop_reason
+    state.emit("on_fit_end")  # best weights back, figure and progress bar closed
+    err.history = state.history
     if hasattr(err, "add_note"):  # Python 3.11+
-        err.add_note(f"fit() kept your work: the best weights are back in the model and the History "
-                     f"of the {len(s.history)} finished epochs is attached to this error (in "
-                     "Jupyter: `import sys; history = sys.last_value.history`).")
+        err.add_note(f"fit() kept your work: the best weights are back in the model and the "
+                     f"History of the {len(state.history)} finished epochs is attached to this "
+                     "error (in Jupyter: `import sys; history = sys.last_value.history`).")
 
 
-def finish(s: FitState) -> History:
+def finish(state: FitState) -> History:
     """A run ended normally or by a handled stop: say why, restore the best weights."""
-    s.history.stop_reason = s.stop_reason
-    if s.stop_reason != "completed" and is_main_process():
-        print(f"Stopped: {s.stop_reason}. The history keeps {len(s.history)} finished epochs.")
-    s.emit("on_fit_end")  # best weights back, final figure, progress bar closed
-    return s.history
+    state.history.stop_reason = state.stop_reason
+    if state.stop_reason != "completed" and is_main_process():
+        print(f"Stopped: {state.stop_reason}. "
+              f"The history keeps {len(state.history)} finished epochs.")
+    state.emit("on_fit_end")  # best weights back, final figure, progress bar closed
+    return state.history
 
 
-def resume(s: FitState, path: str | os.PathLike) -> None:
+def resume(state: FitState, path: str | os.PathLike) -> None:
     """Load a SaveCheckpoint file into the run and continue after its epoch."""
     barrier()  # under torchrun: nobody reads while rank 0 may still be writing
-    checkpoint = load_checkpoint(path, s.model, s.optimizer, s.scheduler, loader=s.train_loader,
-                                 callbacks=s.callbacks, restore_rng=True,
-                                 epochs=s.epochs)
-    monitor = s.history.monitor
-    s.history = History.from_dict(checkpoint["history"])
-    s.history.monitor = monitor
-    s.start_epoch = s.epoch = checkpoint["epoch"] + 1
-    s.step = len(next(iter(s.history.lrs.values()), []))
+    checkpoint = load_checkpoint(path, state.model, state.optimizer, state.scheduler,
+                                 loader=state.train_loader, callbacks=state.callbacks,
+                                 restore_rng=True, epochs=state.epochs)
+    monitor = state.history.monitor
+    state.history = History.from_dict(checkpoint["history"])
+    state.history.monitor = monitor
+    state.start_epoch = state.epoch = checkpoint["epoch"] + 1
+    state.step = len(next(iter(state.history.lrs.values()), []))
     if is_main_process():
         print(f"Resumed from {path}: epoch {checkpoint['epoch']} done, "
-              f"continuing at {s.start_epoch}.")
+              f"continuing at {state.start_epoch}.")

@@ -88,9 +88,8 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
         live_plot: a live loss/accuracy plot in a notebook, one line per epoch elsewhere.
         progress: a progress bar (see ``plots.progress_enabled`` for when it shows).
         resume_from: a checkpoint from ``SaveCheckpoint``: continue after its epoch, exactly.
-        compile_model: run the training forward pass through ``torch.compile`` (validation
-            stays eager). Compiling takes a while: ``course_utils.bench --compile`` says when it
-            pays (on the course's CPU: not within a notebook).
+        compile_model: the training forward pass through ``torch.compile`` (validation stays
+            eager); ``python -m course_utils.bench --compile`` measures whether it pays.
         clip_grad_norm: clip the gradients' total norm to this value before every step (a
             ``ClipGradNorm`` callback; ``history.grad_norms`` keeps the norms before clipping).
 
@@ -102,65 +101,68 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
     ...               scheduler=one_cycle, callbacks=[EarlyStopping(patience=2)])
     >>> history.plot()                                                       # doctest: +SKIP
     """
-    s = _setup(model=model, train_loader=train_loader, epochs=epochs, lr=lr,
-               weight_decay=weight_decay, optimizer=optimizer, scheduler=scheduler,
-               val_loader=val_loader, loss_fn=loss_fn, device=device, amp=amp,
-               channels_last=channels_last, compile_model=compile_model,
-               callbacks=fit_callbacks(callbacks, monitor=monitor, restore_best=restore_best,
-                                       clip_grad_norm=clip_grad_norm, live_plot=live_plot,
-                                       progress=progress))
+    state = _setup(model=model, train_loader=train_loader, epochs=epochs, lr=lr,
+                   weight_decay=weight_decay, optimizer=optimizer, scheduler=scheduler,
+                   val_loader=val_loader, loss_fn=loss_fn, device=device, amp=amp,
+                   channels_last=channels_last, compile_model=compile_model,
+                   callbacks=fit_callbacks(callbacks, monitor=monitor, restore_best=restore_best,
+                                           clip_grad_norm=clip_grad_norm, live_plot=live_plot,
+                                           progress=progress))
     if resume_from is not None:
-        resume(s, resume_from)  # weights, optimizer, scheduler, freeze state, RNG, history
-    s.emit("on_fit_start")
+        resume(state, resume_from)  # weights, optimizer, scheduler, freeze state, RNG, history
+    state.emit("on_fit_start")
     try:
-        for s.epoch in range(s.start_epoch, epochs):
-            s.emit("on_epoch_start")
-            set_epoch(s.train_loader, s.epoch)  # a DistributedSampler reshuffles per epoch
+        for epoch in range(state.start_epoch, epochs):
+            state.epoch = epoch
+            state.emit("on_epoch_start")
+            set_epoch(state.train_loader, epoch)  # a DistributedSampler reshuffles per epoch
             model.train()
             apply_bn_policy(model)  # model.train() woke frozen BatchNorm layers: back to eval
             start = time.perf_counter()
-            loss_sum = torch.zeros((), device=s.device)  # summed on the device: no host sync
-            correct = torch.zeros((), device=s.device)
+            loss_sum = torch.zeros((), device=state.device)  # summed on the device: no host sync
+            correct = torch.zeros((), device=state.device)
             seen = 0
-            for batch in s.train_loader:  # under torchrun: this process's share of each batch
-                inputs, y = to_device(batch, s.device)  # a tensor, or a tokenizer's dict
-                with s.autocast():
-                    out = forward(s.net, inputs)  # logits of the model (or its DDP wrapper)
-                    if not s.first_batch_checked:
-                        check_first_batch(s, inputs, out, y)  # fail now, not after an epoch
-                    loss = s.loss_fn(out, y)
-                s.loss = loss
-                s.emit("on_loss")  # a callback may add a penalty to s.loss (L2SP)
-                s.optimizer.zero_grad(set_to_none=True)
-                s.loss.backward()
-                s.emit("on_before_step")  # the gradients are ready: clip them (ClipGradNorm)
-                s.optimizer.step()
-                s.history.record_lrs(s.optimizer)  # the LRs this step used
-                if s.scheduler is not None:
-                    s.scheduler.step()
-                loss_sum += loss.detach().float() * len(y)
+            for batch in state.train_loader:  # under torchrun: this process's share of a batch
+                inputs, y = to_device(batch, state.device)  # a tensor, or a tokenizer's dict
+                with state.autocast():
+                    out = forward(state.net, inputs)  # logits of the model (or its DDP wrapper)
+                    if not state.first_batch_checked:
+                        check_first_batch(state, inputs, out, y)  # fail now, not after an epoch
+                    loss = state.loss_fn(out, y)
+                state.loss = loss  # what backward() uses: a callback may add a penalty (L2SP)
+                state.emit("on_loss")
+                state.optimizer.zero_grad(set_to_none=True)
+                state.loss.backward()
+                state.emit("on_before_step")  # the gradients are ready: clip them (ClipGradNorm)
+                state.optimizer.step()
+                state.history.record_lrs(state.optimizer)  # the LRs this step used
+                if state.scheduler is not None:
+                    state.scheduler.step()
+                loss_sum += loss.detach().float() * len(y)  # train_loss: without the penalty
                 correct += (out.argmax(dim=1) == y).sum()
                 seen += len(y)
-                s.step += 1
-                s.emit("on_batch_end")
-            train = _epoch_means(loss_sum, correct, seen, s.device)  # the epoch's one host sync
+                state.step += 1
+                state.emit("on_batch_end")
+            train = _epoch_means(loss_sum, correct, seen, state.device)  # one host sync
             if not math.isfinite(train["loss"]):
-                raise NonFiniteLoss(f"the training loss became {train['loss']} in epoch {s.epoch}")
-            val = {} if s.val_loader is None else evaluate(model, s.val_loader, s.loss_fn,
-                                                           amp=s.dtype)
-            s.history.add(s.epoch, train, val, time.perf_counter() - start)
-            s.emit("on_epoch_end")  # best weights, early stopping, checkpoint, plot
-            if any_process(s.stop, s.device):  # under torchrun all processes stop together
+                raise NonFiniteLoss(f"the training loss became {train['loss']} in epoch {epoch}")
+            val = {}
+            if state.val_loader is not None:
+                val = evaluate(model, state.val_loader, state.loss_fn, amp=state.dtype)
+            state.history.add(epoch, train, val, time.perf_counter() - start)
+            state.emit("on_epoch_end")  # best weights, early stopping, checkpoint, plot
+            if any_process(state.stop, state.device):  # under torchrun: all stop together
                 break
     except KeyboardInterrupt:
-        s.failed, s.stop_reason = True, f"interrupted (KeyboardInterrupt) in epoch {s.epoch}"
+        state.failed = True
+        state.stop_reason = f"interrupted (KeyboardInterrupt) in epoch {state.epoch}"
     except NonFiniteLoss as err:
-        s.failed, s.stop_reason = True, str(err)
+        state.failed, state.stop_reason = True, str(err)
         warn_non_finite(err)
     except Exception as err:  # a callback, the model or the loss raised: keep the work, re-raise
-        keep_work(s, err)
+        keep_work(state, err)
         raise
-    return finish(s)
+    return finish(state)
 
 
 def fit_callbacks(callbacks: Iterable[Callback] = (), *, monitor: str = "val_loss",
@@ -278,7 +280,8 @@ def show_training_loop(callbacks: Iterable[Callback] = (), **fit_options: Any) -
     the order it fires with the callbacks fit() would run there (as fastai's
     ``Learner.show_training_loop`` does). Give the callbacks and options you pass to fit().
 
-    >>> show_training_loop(clip_grad_norm=1.0, live_plot=False, progress=False)  # doctest: +ELLIPSIS
+    >>> show_training_loop(clip_grad_norm=1.0, live_plot=False,
+    ...                    progress=False)  # doctest: +ELLIPSIS
     def fit(...
     Events, in order, and the callbacks fit() would run at each:
       on_fit_start     once, before the first epoch
