@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .framework import report
+
 Shapes = Sequence[tuple[int, int]]
 
 
@@ -61,25 +63,26 @@ LORA_CASES = [([(384, 384)], 8), ([(384, 384)] * 12, 8), ([(1536, 384), (384, 15
               ([(2, 384), (768, 384), (384, 96)], 16)]
 
 
-def _check_lora_count(fn: Callable[[Shapes, int], int]) -> bool:
+def lora_count_problems(fn: Callable[[Shapes, int], int]) -> list[str]:
+    """What is wrong with ``fn``'s counts on :data:`LORA_CASES` (the first wrong case)."""
     for shapes, r in LORA_CASES:
         want = reference_lora_param_count(shapes, r)
         got = fn(list(shapes), r)
         try:
             value = float(got)
         except (TypeError, ValueError):
-            print(f"❌ Not yet: return one number (a count), not a {type(got).__name__}: "
-                  f"{got!r:.80}.")
-            return False
+            return [f"return one number (a count), not a {type(got).__name__}: {got!r:.80}."]
         if value != want:
             shown = f"shapes={shapes}" if len(shapes) < 4 else f"{len(shapes)} layers"
             reason = next((why for count, why in _wrong_counts(shapes, r) if count == value),
                           f"expected {want:,}.")
-            print(f"❌ Not yet: for {shown}, r={r} you returned {value:,.0f}; {reason}")
-            return False
-    print(f"✅ Correct: your counts match r * (in_features + out_features) per layer on "
-          f"{len(LORA_CASES)} cases.")
-    return True
+            return [f"for {shown}, r={r} you returned {value:,.0f}; {reason}"]
+    return []
+
+
+def _check_lora_count(fn: Callable[[Shapes, int], int]) -> bool:
+    return report(lora_count_problems(fn), "Correct: your counts match r * (in_features + "
+                  f"out_features) per layer on {len(LORA_CASES)} cases.")
 
 
 # ----- 08.accuracy -----
@@ -115,30 +118,30 @@ def _accuracy_mistake(got: float, logits: np.ndarray, labels: np.ndarray) -> str
             "of (predicted == labels).".format(right.mean()))
 
 
-def _check_accuracy(fn: Callable[[Any], Any]) -> bool:
+def accuracy_problems(fn: Callable[[Any], Any]) -> list[str]:
+    """What is wrong with ``fn`` as a ``compute_metrics`` (the first wrong case)."""
     for logits, labels, want in _metric_cases():
         out = fn((logits.copy(), labels.copy()))
         if not isinstance(out, dict):
-            print(f"❌ Not yet: the Trainer needs a dict of named numbers, e.g. "
-                  f"{{'accuracy': 0.75}}, but you returned a {type(out).__name__} ({out!r:.60}). "
-                  "Wrap the number: return {'accuracy': ...}.")
-            return False
+            return [f"the Trainer needs a dict of named numbers, e.g. {{'accuracy': 0.75}}, but "
+                    f"you returned a {type(out).__name__} ({out!r:.60}). Wrap the number: "
+                    "return {'accuracy': ...}."]
         if "accuracy" not in out:
-            print(f"❌ Not yet: your dict has the keys {sorted(out)}; the chapter's Trainer "
-                  "picks the best epoch by metric_for_best_model='accuracy', so name it "
-                  "'accuracy'.")
-            return False
+            return [f"your dict has the keys {sorted(out)}; the chapter's Trainer picks the best "
+                    "epoch by metric_for_best_model='accuracy', so name it 'accuracy'."]
         try:
             got = float(out["accuracy"])
         except (TypeError, ValueError):
-            print(f"❌ Not yet: 'accuracy' must be one number, got {out['accuracy']!r:.60}.")
-            return False
+            return [f"'accuracy' must be one number, got {out['accuracy']!r:.60}."]
         if abs(got - want) > 1e-6:
-            print(f"❌ Not yet: on {len(labels)} sentences and {logits.shape[1]} classes you "
-                  f"returned accuracy {got:.3f}; {_accuracy_mistake(got, logits, labels)}")
-            return False
-    print("✅ Correct: the accuracy matches on a 3-class and a 2-class case.")
-    return True
+            return [f"on {len(labels)} sentences and {logits.shape[1]} classes you returned "
+                    f"accuracy {got:.3f}; {_accuracy_mistake(got, logits, labels)}"]
+    return []
+
+
+def _check_accuracy(fn: Callable[[Any], Any]) -> bool:
+    return report(accuracy_problems(fn),
+                  "Correct: the accuracy matches on a 3-class and a 2-class case.")
 
 
 def _register() -> None:

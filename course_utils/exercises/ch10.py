@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ..domain import adapt_batchnorm, batchnorm_layers
+from .framework import report
 
 
 def reference_reestimate_bn(model: nn.Module, batches: list[torch.Tensor]) -> nn.Module:
@@ -91,13 +92,8 @@ def adabn_problems(fn: Callable[..., object]) -> list[str]:
 
 
 def _check_adabn(fn: Callable[..., object]) -> bool:
-    problems = adabn_problems(fn)
-    if problems:
-        print("❌ Not yet:\n" + "\n".join(f"  - {p}" for p in problems))
-        return False
-    print("✅ Correct: your statistics equal adapt_batchnorm's on a test network; weights, "
-          "momenta and modes are as they were.")
-    return True
+    return report(adabn_problems(fn), "Correct: your statistics equal adapt_batchnorm's on a "
+                  "test network; weights, momenta and modes are as they were.")
 
 
 # ----- a judgement exercise: choose the adaptation for camera B; the checker RUNS it -----
@@ -115,19 +111,16 @@ def reference_choice() -> str:
 def _check_choice(choice: object, run: Callable[[str, int], float] | None = None,
                   seed: int = 3) -> bool:
     if choice not in CHOICES:
-        print(f"❌ Not yet: choose one of {CHOICES}; got {choice!r}.")
-        return False
+        return report([f"choose one of {CHOICES}; got {choice!r}."], "")
     if run is None:
         raise ValueError("The notebook passes run=..., the function that trains one strategy.")
     print(f"Training {choice!r} on camera B with k={CHOICE_K} on seed {seed}, a draw the "
           "chapter did not use ...")
     acc = run(choice, seed)
-    if acc < CHOICE_BAR:
-        print(f"❌ Not yet: test accuracy {acc:.3f} < {CHOICE_BAR}. Look at the k={CHOICE_K} "
-              "comparison again: which parts of the network does the new camera affect?")
-        return False
-    print(f"✅ Bar met on a new seed: test accuracy {acc:.3f} (>= {CHOICE_BAR}).")
-    return True
+    problems = [] if acc >= CHOICE_BAR else [
+        f"test accuracy {acc:.3f} < {CHOICE_BAR}. Look at the k={CHOICE_K} comparison again: "
+        "which parts of the network does the new camera affect?"]
+    return report(problems, f"Bar met on a new seed: test accuracy {acc:.3f} (>= {CHOICE_BAR}).")
 
 
 def _register() -> None:

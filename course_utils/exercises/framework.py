@@ -210,7 +210,7 @@ def check(exercise_id: str, answer: Any, record: bool = True, **context: Any) ->
         except NotAttempted:
             attempted = False
         except Exception as err:  # an error in the student's code: feedback, not a traceback
-            print(f"❌ Not yet: your code raised {type(err).__name__}: {err}{_where(err)}")
+            report([f"your code raised {type(err).__name__}: {err}{_where(err)}"], "")
     if not attempted:
         print(f"⏳ {exercise_id}: not attempted yet. Hint 1 of {len(exercise.hints)}: "
               f"{exercise.hints[0]}")
