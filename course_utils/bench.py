@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from .data import FASHION_MEAN, FASHION_STD, fashion_mnist
+from .data import FASHION_MEAN, FASHION_STD, fashion_mnist, normalise_fashion
 from .device import get_device
 from .lab_net import LabResNet
 from .loaders import TensorLoader
@@ -106,8 +106,7 @@ def tutorial_loop(images: torch.Tensor, labels: torch.Tensor, seconds: float,
 
 def _loader(images: torch.Tensor, labels: torch.Tensor) -> TensorLoader:
     return TensorLoader(images, labels, batch_size=FIT_BATCH, shuffle=True, device=get_device(False),
-                        seed=0, transform=lambda x: (x.unsqueeze(1).float() / 255
-                                                     - FASHION_MEAN[0]) / FASHION_STD[0])
+                        seed=0, transform=normalise_fashion)
 
 
 def course_fit(images: torch.Tensor, labels: torch.Tensor, seconds: float, amp: str) -> float:

@@ -266,6 +266,11 @@ LAB_SOURCE_CLASSES = [0, 1, 3, 5, 7, 8, 9]  # T-shirt, Trouser, Dress, Sandal, S
 LAB_TARGET_CLASSES = [2, 4, 6]  # pullover, coat, shirt: never seen by the lab checkpoint
 
 
+def normalise_fashion(images: torch.Tensor) -> torch.Tensor:
+    """uint8 ``(N, 28, 28)`` -> float ``(N, 1, 28, 28)``, normalised as the lab network expects."""
+    return (images.unsqueeze(1).float() / 255 - FASHION_MEAN[0]) / FASHION_STD[0]
+
+
 @dataclass
 class Task:
     """Train / validation / test images (uint8) and labels 0..len(classes)-1."""

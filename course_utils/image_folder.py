@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import torch
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
+from .data import LAB_TARGET_CLASSES
 from .models import PretrainedCfg
 
 IGNORED_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}  # made by file browsers, not by you
@@ -211,7 +212,7 @@ def folder_loaders(root: str | os.PathLike, cfg: PretrainedCfg, val_fraction: fl
 
 
 def write_example_folder(root: str | os.PathLike, per_class: int = 100,
-                         classes: Sequence[int] = (2, 4, 6), seed: int = 0,
+                         classes: Sequence[int] = tuple(LAB_TARGET_CLASSES), seed: int = 0,
                          split: str = "train") -> Path:
     """Write ``per_class`` Fashion-MNIST images of each class as PNG files, one folder per class.
 

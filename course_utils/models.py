@@ -16,7 +16,7 @@ from torch import nn
 
 from .checks import check_int, check_tensor
 from .data import CLASSES as FASHION_CLASSES
-from .data import FASHION_MEAN, FASHION_STD
+from .data import FASHION_MEAN, FASHION_STD, LAB_SOURCE_CLASSES
 from .lab_net import LabResNet
 from .loaders import check_pixel_range, to_float
 from .paths import lab_checkpoint
@@ -150,7 +150,7 @@ def _torchvision_resnet(depth: int, weights: bool) -> tuple[nn.Module, Pretraine
 
 
 def _lab_resnet(weights: bool) -> tuple[nn.Module, PretrainedCfg]:
-    meta: dict = {"source_classes": [0, 1, 3, 5, 7, 8, 9]}
+    meta: dict = {"source_classes": list(LAB_SOURCE_CLASSES)}
     state = None
     if weights:
         if not LAB_CHECKPOINT.is_file():

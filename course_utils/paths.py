@@ -4,7 +4,8 @@
 * Installed from a wheel (Colab, ``pip install course-utils``): the quiz banks and the lab
   checkpoint come from inside the package (``course_utils/bundled``) and downloaded data goes to
   the user's data folder (``~/.local/share/finetune-course`` on Linux).
-* ``$COURSE_DATA_DIR`` overrides the data folder in both cases.
+* ``$COURSE_DATA_DIR``, ``$COURSE_QUIZ_DIR`` and ``$COURSE_RESULTS_DIR`` override the data, quiz
+  and results folders in both cases.
 
 >>> data_dir().name in {"data", "finetune-course"} or "COURSE_DATA_DIR" in os.environ
 True
@@ -53,6 +54,16 @@ def quiz_dir() -> Path:
         return Path(env).expanduser()
     root = checkout_root()
     return root / "quizzes" if root is not None else BUNDLED_DIR / "quizzes"
+
+
+def results_dir() -> Path:
+    """Quiz and exercise results: ``$COURSE_RESULTS_DIR``, the checkout's ``results/``, or the
+    user's data folder."""
+    env = os.environ.get("COURSE_RESULTS_DIR")
+    if env:
+        return Path(env).expanduser()
+    root = checkout_root()
+    return root / "results" if root is not None else user_data_dir() / "results"
 
 
 def lab_checkpoint() -> Path:

@@ -21,6 +21,8 @@ import time
 import torch
 from torch import nn
 
+from .seed import seeded
+
 BF16_MIN_SPEEDUP = 1.1  # bf16 rounds more coarsely: take it only for a clear gain
 _ON = (True, "bf16", "bfloat16", "1")
 _OFF = (False, None, "off", "fp32", "0")
@@ -63,11 +65,10 @@ def probe_cpu_bf16(steps: int = 5, batch: int = 32) -> dict[str, float]:
     >>> sorted(probe_cpu_bf16(steps=1, batch=2))
     ['bf16', 'fp32']
     """
-    with torch.inference_mode(False), torch.enable_grad():  # also when called under no_grad
-        generator = torch.Generator().manual_seed(0)
-        x = torch.randn(batch, 16, 28, 28, generator=generator).contiguous(
-            memory_format=torch.channels_last)
-        y = torch.randint(0, 10, (batch,), generator=generator)
+    # seeded: the probe's own draws; your random state is as it was (same seed, same run)
+    with torch.inference_mode(False), torch.enable_grad(), seeded(0):
+        x = torch.randn(batch, 16, 28, 28).contiguous(memory_format=torch.channels_last)
+        y = torch.randint(0, 10, (batch,))
         model = nn.Sequential(nn.Conv2d(16, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
                               nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
                               nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))

@@ -17,17 +17,12 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .data import (CLASSES, FASHION_MEAN, FASHION_STD, LAB_SOURCE_CLASSES, LAB_TARGET_CLASSES,
-                   fashion_mnist, select_classes)
+from .data import (CLASSES, LAB_SOURCE_CLASSES, LAB_TARGET_CLASSES, fashion_mnist,
+                   normalise_fashion, select_classes)
 from .files import atomic_file
 from .lab_net import LabResNet
 from .models import LAB_CHECKPOINT
 
-
-
-def normalise(images: torch.Tensor) -> torch.Tensor:
-    """uint8 (N, 28, 28) -> normalised float (N, 1, 28, 28)."""
-    return (images.unsqueeze(1).float() / 255 - FASHION_MEAN[0]) / FASHION_STD[0]
 
 
 def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -42,7 +37,7 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Top-1 accuracy (fp32, eval mode), in batches of 1,000."""
     model.eval()
-    correct = sum((model(normalise(images[i:i + 1000])).argmax(1) == labels[i:i + 1000]).sum().item()
+    correct = sum((model(normalise_fashion(images[i:i + 1000])).argmax(1) == labels[i:i + 1000]).sum().item()
                   for i in range(0, len(labels), 1000))
     return correct / len(labels)
 
@@ -76,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         order = torch.randperm(len(train_y), generator=generator)
         for step in range(steps_per_epoch):
             idx = order[step * args.batch_size:(step + 1) * args.batch_size]
-            x = augment(normalise(train_x[idx]), generator).contiguous(memory_format=torch.channels_last)
+            x = augment(normalise_fashion(train_x[idx]), generator).contiguous(memory_format=torch.channels_last)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                 loss = F.cross_entropy(model(x), train_y[idx])
             optimizer.zero_grad(set_to_none=True)

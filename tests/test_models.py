@@ -83,11 +83,11 @@ def test_lab_model_keeps_torchvision_names():
 
 
 def test_lab_preprocess_matches_the_pretraining_normalisation():
-    from course_utils.pretrain import normalise
+    from course_utils.data import normalise_fashion
 
     images = torch.randint(0, 256, (4, 28, 28), dtype=torch.uint8)
     cfg = pretrained("lab_resnet.fmnist_source", weights=None).course_cfg
-    assert torch.allclose(cfg.preprocess(images), normalise(images))
+    assert torch.allclose(cfg.preprocess(images), normalise_fashion(images))
 
 
 def test_missing_lab_checkpoint_says_how_to_recreate_it(monkeypatch, tmp_path):

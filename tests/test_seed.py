@@ -2,6 +2,7 @@
 import random
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -38,3 +39,28 @@ def test_seeds_python_numpy_and_torch():
     assert (random.random(), float(np.random.rand()), float(torch.rand(1))) == first
     assert seed_everything(5) == 5
     assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+
+
+def test_seeded_draws_the_same_and_leaves_the_global_state_alone():
+    from course_utils.seed import seeded
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    with seeded(0):
+        inside = torch.rand(2)
+    with seeded(0):
+        assert torch.equal(torch.rand(2), inside)
+    assert torch.equal(torch.rand(3), expected)  # as if the blocks had not run
+
+
+@pytest.mark.parametrize("exercise_id", ["02.train_step", "05.early_stopping", "10.adabn"])
+def test_a_checker_leaves_the_students_random_state_alone(exercise_id, capsys):
+    from course_utils.exercises.framework import check, get
+
+    reference = get(exercise_id).reference
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    check(exercise_id, reference, record=False)
+    assert torch.equal(torch.rand(3), expected)

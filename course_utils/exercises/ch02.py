@@ -26,6 +26,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from ..seed import seeded
 from .framework import report
 
 TrainStep = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.optim.Optimizer, Callable], Any]
@@ -90,8 +91,8 @@ def _batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
 
 def _reference_weights() -> tuple[list[torch.Tensor], list[float]]:
     """Weights after each of two correct steps, and the losses the steps should return."""
-    torch.manual_seed(0)
-    model = _SpyModel(_Log())
+    with seeded(0):
+        model = _SpyModel(_Log())
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     weights, losses = [], []
     for x, y in _batches():
@@ -101,8 +102,9 @@ def _reference_weights() -> tuple[list[torch.Tensor], list[float]]:
 
 
 def _initial_weights() -> torch.Tensor:
-    torch.manual_seed(0)
-    return torch.cat([p.detach().flatten() for p in _SpyModel(_Log()).parameters()])
+    with seeded(0):
+        model = _SpyModel(_Log())
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
 
 
 def _order_problem(events: list[str]) -> str | None:
@@ -148,8 +150,8 @@ def diagnose_train_step(train_step: TrainStep) -> list[str]:
     """
     want_weights, want_losses = _reference_weights()
     log = _Log()
-    torch.manual_seed(0)
-    model = _SpyModel(log)
+    with seeded(0):
+        model = _SpyModel(log)
     optimizer = _SpySGD(model.parameters(), log, lr=0.1)
     loss_fn = nn.CrossEntropyLoss()
     problems: list[str] = []

@@ -25,6 +25,7 @@ from torch import nn
 
 from ..history import History, higher_is_better
 from ..loaders import TensorLoader
+from ..seed import seeded
 from ..training import evaluate
 from .framework import report
 
@@ -172,7 +173,7 @@ def _overfitting_problem(seed: int = 0) -> tuple[nn.Module, Iterable, Iterable]:
     g = torch.Generator().manual_seed(seed)
     x_train, x_val = torch.randn(64, 8, generator=g), torch.randn(64, 8, generator=g)
     y_train, y_val = torch.randint(0, 2, (64,), generator=g), torch.randint(0, 2, (64,), generator=g)
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # inside the checker's seeded block
     model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 2))
     return model, TensorLoader(x_train, y_train, 16, shuffle=True, seed=seed), \
         TensorLoader(x_val, y_val, 64)
@@ -180,8 +181,9 @@ def _overfitting_problem(seed: int = 0) -> tuple[nn.Module, Iterable, Iterable]:
 
 def _check_early_stopping(train_with_early_stopping: Callable, epochs: int = 40,
                           lr: float = 1e-2) -> bool:
-    model, train_loader, val_loader = _overfitting_problem()
-    history = train_with_early_stopping(model, train_loader, val_loader, epochs, lr)
+    with seeded(0):  # the same check every time; your random state is left as it was
+        model, train_loader, val_loader = _overfitting_problem()
+        history = train_with_early_stopping(model, train_loader, val_loader, epochs, lr)
     print(f"(on a small problem that overfits quickly: up to {epochs} epochs at lr {lr:g})")
     return check_best_restored(model, history, val_loader)
 

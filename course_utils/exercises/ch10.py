@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ..domain import adapt_batchnorm, batchnorm_layers
+from ..seed import seeded
 from .framework import report
 
 
@@ -47,11 +48,11 @@ def _tiny() -> tuple[nn.Module, list[torch.Tensor]]:
     """A small lab net with made-up statistics, and two batches of "target" images."""
     from ..lab_net import LabResNet
 
-    torch.manual_seed(0)
-    model = LabResNet(num_classes=3, widths=(4, 4, 8, 8))
-    for bn in batchnorm_layers(model):      # pretend pretraining left its statistics
-        bn.running_mean.uniform_(-1, 1)
-        bn.running_var.uniform_(0.5, 2)
+    with seeded(0):
+        model = LabResNet(num_classes=3, widths=(4, 4, 8, 8))
+        for bn in batchnorm_layers(model):  # pretend pretraining left its statistics
+            bn.running_mean.uniform_(-1, 1)
+            bn.running_var.uniform_(0.5, 2)
     generator = torch.Generator().manual_seed(1)
     batches = [2.0 + 0.5 * torch.randn(16, 1, 12, 12, generator=generator) for _ in range(2)]
     return model, batches

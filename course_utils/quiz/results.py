@@ -25,8 +25,8 @@ from typing import Any
 
 from filelock import FileLock  # a dependency of torch; locks on POSIX and Windows
 
-from ..files import write_json_atomic
-from ..paths import checkout_root, user_data_dir
+from ..files import write_json_atomic, write_text_atomic
+from .. import paths
 from .bank import Bank, Question
 from .grading import Result, grade, indices_of, normalize_selected
 from .identity import results_stem
@@ -38,15 +38,6 @@ class ResultsFileError(ValueError):
     """A results file exists but is not valid JSON of the expected shape."""
 
 
-def default_results_dir() -> Path:
-    """``$COURSE_RESULTS_DIR``, else ``results/`` in the checkout or in the user's data folder."""
-    env = os.environ.get("COURSE_RESULTS_DIR")
-    if env:
-        return Path(env).expanduser()
-    root = checkout_root()
-    return root / "results" if root is not None else user_data_dir() / "results"
-
-
 def student_file(student: str, results_dir: str | os.PathLike | None = None) -> Path:
     """The results file of a student: ``<results_dir>/<slug>-<hash>.json``.
 
@@ -55,7 +46,7 @@ def student_file(student: str, results_dir: str | os.PathLike | None = None) -> 
     >>> student_file("Zoë", "r").name
     'zoe-2752b88686.json'
     """
-    return Path(results_dir or default_results_dir()) / f"{results_stem(student)}.json"
+    return Path(results_dir or paths.results_dir()) / f"{results_stem(student)}.json"
 
 
 def now() -> str:
@@ -101,7 +92,7 @@ def record_attempts(attempts: Iterable[dict[str, Any]], student: str,
         attempts: dicts with ``chapter``, ``question``, ``chosen`` (the chosen options'
             texts) and ``correct`` (``time`` is added when missing).
         student: the student's name or id.
-        results_dir: folder of results files (default :func:`default_results_dir`).
+        results_dir: folder of results files (default :func:`~course_utils.paths.results_dir`).
 
     Returns:
         The path of the results file.
@@ -123,9 +114,9 @@ def record_attempts(attempts: Iterable[dict[str, Any]], student: str,
 
 def remember_student(student: str, results_dir: str | os.PathLike | None = None) -> None:
     """Store the last name used, so the next quiz asks only once."""
-    folder = Path(results_dir or default_results_dir())
+    folder = Path(results_dir or paths.results_dir())
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / ".student").write_text(student.strip(), encoding="utf-8")
+    write_text_atomic(folder / ".student", student.strip(), mode=FILE_MODE)
 
 
 def recall_student(results_dir: str | os.PathLike | None = None) -> str:
@@ -133,7 +124,7 @@ def recall_student(results_dir: str | os.PathLike | None = None) -> str:
     env = os.environ.get("COURSE_STUDENT", "").strip()
     if env:
         return env
-    remembered = Path(results_dir or default_results_dir()) / ".student"
+    remembered = Path(results_dir or paths.results_dir()) / ".student"
     try:
         return remembered.read_text(encoding="utf-8").strip()
     except OSError:
