@@ -16,13 +16,15 @@ clip or inspect) and ``on_batch_end``, then ``on_epoch_end`` (after validation),
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
-from .checks import check_int, check_number
+from .checks import check_bool, check_int, check_number
 
 if TYPE_CHECKING:  # only for the type hints: training.py imports this module
     from .fit_state import FitState
@@ -54,12 +56,15 @@ class Callback:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for name in vars(cls):
+        for name, hook in vars(cls).items():
             if name.startswith("on_") and name not in EVENTS:
                 close = difflib.get_close_matches(name, EVENTS, n=1)
                 guess = f" Did you mean {close[0]}?" if close else ""
                 raise TypeError(f"{cls.__name__}.{name} is not a fit() event, so fit() would "
                                 f"never call it.{guess} The events: {', '.join(EVENTS)}.")
+            if name in EVENTS and callable(hook) and not _takes_state(hook):
+                raise TypeError(f"{cls.__name__}.{name} must take the run's state: "
+                                f"def {name}(self, state): ... (fit() calls it with one).")
 
     def on_fit_start(self, state: FitState) -> None: ...
     def on_epoch_start(self, state: FitState) -> None: ...
@@ -75,6 +80,33 @@ class Callback:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned."""
+
+
+def _takes_state(hook: Any) -> bool:
+    """Whether ``hook(self, state)`` can be called (one argument after self, or ``*args``)."""
+    try:
+        inspect.signature(hook).bind(None, None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature (a builtin): trust it
+        pass
+    return True
+
+
+def check_callbacks(callbacks: Any) -> list[Callback]:
+    """fit's ``callbacks``: a list of Callback objects (not classes, not functions)."""
+    if isinstance(callbacks, Callback) or not isinstance(callbacks, Iterable):
+        raise TypeError(f"callbacks={callbacks!r}: give a list, e.g. callbacks=[EarlyStopping()].")
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if isinstance(cb, type) and issubclass(cb, Callback):
+            raise TypeError(f"callbacks holds the class {cb.__name__}, not an object. HINT: "
+                            f"{cb.__name__}(...) with its arguments, e.g. [EarlyStopping(3)].")
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks holds a {type(cb).__name__}: each callback is a Callback "
+                            "object. HINT: subclass Callback and define on_epoch_end(self, "
+                            "state) (see callbacks.py).")
+    return callbacks
 
 
 def _mode(monitor: str, mode: str) -> str:
@@ -118,16 +150,24 @@ class BestWeights(Callback):
 
     def __init__(self, monitor: str = "val_loss", mode: str = "auto", restore: bool = True,
                  start_score: float | None = None) -> None:
-        self.monitor, self.mode, self.restore = monitor, _mode(monitor, mode), restore
-        self.best: float | None = start_score
+        self.monitor, self.mode = monitor, _mode(monitor, mode)
+        self.restore = check_bool("restore", restore)
+        self.start_score = None if start_score is None else check_number("start_score",
+                                                                         start_score)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best: float | None = self.start_score
         self.best_epoch = -1  # -1: the start
-        self.monitored = monitor  # train_loss when there is no validation set
+        self.monitored = self.monitor  # train_loss when there is no validation set
         self.weights: dict[str, torch.Tensor] | None = None
 
     def _snapshot(self, model: nn.Module) -> None:
         self.weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
     def on_fit_start(self, state: FitState) -> None:
+        if state.start_epoch == 0:  # a new run (also when this callback served an earlier one)
+            self._reset()
         if self.weights is None:
             self._snapshot(state.model)
 
@@ -149,7 +189,7 @@ class BestWeights(Callback):
 
     def state_dict(self) -> dict:
         return {"best": self.best, "best_epoch": self.best_epoch, "monitored": self.monitored,
-                "weights": self.weights}
+                "monitor": self.monitor, "weights": self.weights}
 
     def load_state_dict(self, state: dict) -> None:
         self.best, self.best_epoch = state["best"], state["best_epoch"]
@@ -171,6 +211,10 @@ class EarlyStopping(Callback):
         self.best: float | None = None
         self.wait = 0
 
+    def on_fit_start(self, state: FitState) -> None:
+        if state.start_epoch == 0:  # a new run (also when this callback served an earlier one)
+            self.best, self.wait = None, 0
+
     def on_epoch_end(self, state: FitState) -> None:
         value = state.history.last(state.history.monitored(self.monitor))
         if _improved(value, self.best, self.mode, self.min_delta):
@@ -183,7 +227,7 @@ class EarlyStopping(Callback):
                                  f"{self.patience} epochs")
 
     def state_dict(self) -> dict:
-        return {"best": self.best, "wait": self.wait}
+        return {"best": self.best, "wait": self.wait, "monitor": self.monitor}
 
     def load_state_dict(self, state: dict) -> None:
         self.best, self.wait = state["best"], state["wait"]

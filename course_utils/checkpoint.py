@@ -29,10 +29,10 @@ import torch
 from torch import nn
 
 from .callbacks import Callback
-from .checkpoint_checks import CheckpointError, check_plain, check_resumable, total_steps
+from .checkpoint_checks import CheckpointError, check_resumable, to_plain, total_steps
 from .checks import check_instance, check_int
 from .distributed import is_main_process
-from .files import atomic_file
+from .files import atomic_file, refuse_to_replace
 from .seed import rng_state, set_rng_state
 from .surgery import freeze_state, load_freeze_state
 from .unfreezing import add_param_group
@@ -80,14 +80,19 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module,
         IsADirectoryError: ``path`` is a folder. TypeError: ``extra`` holds something a safe
         load (``weights_only=True``) could not read back, such as a function.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"path={str(path)!r} is a folder. HINT: give a file name, e.g. "
-                                f"{str(path / 'checkpoint.pt')!r}.")
+    path = Path(path).expanduser()
+    refuse_to_replace(path, FORMAT, "a course checkpoint")  # never your own files
     check_instance("model", model, nn.Module, "save_checkpoint(path, model, ...).")
     epoch = check_int("epoch", epoch, min=-1, example=0)
-    check_plain("extra", extra or {})
     name_of = {id(p): n for n, p in model.named_parameters()}
+    if optimizer is not None:
+        check_instance("optimizer", optimizer, torch.optim.Optimizer,
+                       "pass the optimizer object that trains this model, or leave it out.")
+        foreign = sum(id(p) not in name_of for g in optimizer.param_groups for p in g["params"])
+        if foreign:
+            raise ValueError(f"optimizer holds {foreign} tensors that are not parameters of this "
+                             "model: it was built for another model (or an old head). HINT: "
+                             "save the optimizer that trains this model.")
     checkpoint = {
         "format": FORMAT, "epoch": epoch, "arch": type(model).__name__,
         "model": model.state_dict(), "freeze": freeze_state(model),
@@ -98,11 +103,14 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module,
         "optimizer_groups": None if optimizer is None else
         [[name_of[id(p)] for p in g["params"]] for g in optimizer.param_groups],
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
-        "history": history.to_dict() if hasattr(history, "to_dict") else history,
+        "history": to_plain("history", history.to_dict() if hasattr(history, "to_dict")
+                            else history),
         "rng": rng_state(),
         "loader": loader.state_dict() if hasattr(loader, "state_dict") else None,
-        "callbacks": {key: cb.state_dict() for key, cb in _keyed(callbacks).items()},
-        "extra": extra or {},
+        "steps_per_epoch": len(loader) if hasattr(loader, "__len__") else None,
+        "callbacks": {key: to_plain(f"{type(cb).__name__}.state_dict()", cb.state_dict())
+                      for key, cb in _keyed(callbacks).items()},
+        "extra": to_plain("extra", extra or {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path, binary=True) as f:  # readers see the old file or the new one
@@ -202,6 +210,7 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module,
         raise ValueError(f"epochs={epochs}: the checkpoint {path} has already finished {done} "
                          "epochs, so resuming would train nothing. HINT: epochs counts ALL "
                          f"epochs, the finished ones included: e.g. epochs={done + 2}.")
+    _check_same_run(checkpoint, loader, callbacks)
     before = ({k: v.clone() for k, v in model.state_dict().items()}, freeze_state(model),
               len(optimizer.param_groups) if optimizer is not None else 0,
               list(getattr(scheduler, "base_lrs", [])))
@@ -231,6 +240,23 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module,
     return checkpoint
 
 
+def _check_same_run(checkpoint: dict, loader: Any, callbacks: Iterable[Callback]) -> None:
+    """Refuse a resume whose batches per epoch or best-epoch metric differ from the saved run's:
+    it would continue another run than the one saved (before anything is loaded)."""
+    saved_steps = checkpoint.get("steps_per_epoch")
+    if saved_steps and hasattr(loader, "__len__") and len(loader) != saved_steps:
+        raise CheckpointError(f"train_loader: the checkpoint's run took {saved_steps} batches per "
+                              f"epoch, this one {len(loader)} (another batch_size or data set). "
+                              "HINT: resume with the same data and batch_size, or start a new "
+                              "run from its weights: load_checkpoint(path, model).")
+    for key, cb in _keyed(callbacks).items():
+        saved = checkpoint["callbacks"].get(key) or {}
+        if "monitor" in saved and saved["monitor"] != getattr(cb, "monitor", saved["monitor"]):
+            raise CheckpointError(f"monitor: the checkpoint's run picked its best epoch by "
+                                  f"{saved['monitor']!r}, this run by {cb.monitor!r}. HINT: resume "
+                                  f"with monitor={saved['monitor']!r}.")
+
+
 class SaveCheckpoint(Callback):
     """Save a checkpoint after every ``every`` epochs, for ``fit(..., resume_from=path)``.
 
@@ -251,6 +277,10 @@ class SaveCheckpoint(Callback):
             raise ValueError(f"path={self.path!r}: the only placeholder a checkpoint name may "
                              f"hold is {{epoch}} (not {err}). HINT: e.g. 'run-{{epoch}}.pt'; "
                              "write {{ and }} for literal braces.") from None
+
+    def on_fit_start(self, state: FitState) -> None:
+        first = Path(self.path.format(epoch=state.start_epoch)).expanduser()
+        refuse_to_replace(first, FORMAT, "a course checkpoint")  # before training, not after
 
     def on_epoch_end(self, state: FitState) -> None:
         if not is_main_process():  # under torchrun one process writes the file

@@ -6,7 +6,8 @@ parameter groups, same ``lr`` and ``weight_decay``) and the schedule (same sched
 for the same number of steps). Loading would otherwise silently keep the saved run's settings
 (or, for ``one_cycle``, stop with an error epochs later).
 
->>> check_plain("extra", {"step": 3, "note": "warm-up", "ema": [0.1, 0.2]})
+>>> to_plain("extra", {"step": 3, "best": np.float64(0.91), "ema": [0.1, 0.2]})
+{'step': 3, 'best': 0.91, 'ema': [0.1, 0.2]}
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -24,27 +26,30 @@ class CheckpointError(RuntimeError):
     """The file cannot be used as asked; the message says why and what to do."""
 
 
-def check_plain(name: str, value: Any) -> None:
-    """Only what ``torch.load(weights_only=True)`` reads back: tensors, numbers, strings,
-    None, and lists, tuples and dicts of them.
+def to_plain(name: str, value: Any) -> Any:
+    """``value`` made of what ``torch.load(weights_only=True)`` reads back: tensors, numbers,
+    strings, None, and lists, tuples and dicts of them. NumPy numbers become Python numbers and
+    NumPy arrays tensors (a NumPy object in a checkpoint makes the file unloadable); anything
+    else (a function, an object) is refused, naming where it is.
 
-    >>> check_plain("extra", {"f": print})
+    >>> to_plain("extra", {"f": print})
     Traceback (most recent call last):
     TypeError: extra['f'] is a builtin_function_or_method: a checkpoint can only hold tensors, numbers, strings, lists and dicts (weights_only=True cannot load the rest). HINT: store its name or its numbers instead.
     """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value.copy())
     if value is None or isinstance(value, (torch.Tensor, numbers.Number, str, bytes,
                                            torch.dtype, torch.device)):
-        return
+        return value
     if isinstance(value, dict):
-        for key, item in value.items():
-            check_plain(f"{name}[{key!r}]", item)
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            check_plain(f"{name}[{i}]", item)
-    else:
-        raise TypeError(f"{name} is a {type(value).__name__}: a checkpoint can only hold "
-                        "tensors, numbers, strings, lists and dicts (weights_only=True cannot "
-                        "load the rest). HINT: store its name or its numbers instead.")
+        return {key: to_plain(f"{name}[{key!r}]", item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(to_plain(f"{name}[{i}]", item) for i, item in enumerate(value))
+    raise TypeError(f"{name} is a {type(value).__name__}: a checkpoint can only hold "
+                    "tensors, numbers, strings, lists and dicts (weights_only=True cannot "
+                    "load the rest). HINT: store its name or its numbers instead.")
 
 
 def total_steps(scheduler: Any) -> int | None:

@@ -217,8 +217,13 @@ def check_images_labels(images: Any, labels: Any,
 def check_device(name: str, value: Any) -> torch.device:
     """A device as ``torch.device`` accepts it (``"cpu"``, ``"cuda:0"``, a ``torch.device``)."""
     try:
-        return torch.device(value)
+        device = torch.device(value)
     except (RuntimeError, TypeError):
         _fail(ValueError, name, value, "is not a device",
               f"use {name}='cpu', 'cuda', 'cuda:0' or 'mps', or get_device().")
-    raise AssertionError  # unreachable
+    available = {"cpu": True, "cuda": torch.cuda.is_available(),
+                 "mps": torch.backends.mps.is_available()}
+    if not available.get(device.type, True):
+        _fail(RuntimeError, name, value, f"this machine has no {device.type.upper()} device",
+              f"use get_device() (it picks what this machine has) or {name}='cpu'.")
+    return device

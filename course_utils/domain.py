@@ -136,7 +136,7 @@ def adapt_batchnorm(model: nn.Module, data: torch.Tensor | Iterable, batch_size:
     modes = {m: m.training for m in model.modules()}
     saved = {bn: (bn.momentum, [b.clone() for b in _stats(bn)]) for bn in layers}
     device = next(model.parameters()).device
-    seen = 0
+    seen, finished = 0, False
     try:
         model.eval()
         for bn in layers:
@@ -146,10 +146,11 @@ def adapt_batchnorm(model: nn.Module, data: torch.Tensor | Iterable, batch_size:
         for x in _batches(data, batch_size, transform):
             model(x.to(device))
             seen += len(x)
+        finished = True
     finally:
         for bn, (momentum, stats) in saved.items():
             bn.momentum = momentum
-            if seen == 0:  # failed or empty: the old statistics go back, nothing is lost
+            if not finished or seen == 0:  # failed or empty: the old statistics go back
                 for buffer, old in zip(_stats(bn), stats):
                     buffer.copy_(old)
         for module, training in modes.items():

@@ -31,7 +31,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .files import atomic_file
+from .files import atomic_file, refuse_to_replace
 from .models import PretrainedCfg, pretrained
 
 FORMAT = "course-export/1"
@@ -73,7 +73,8 @@ def export_model(path: str | os.PathLike, model: nn.Module, classes: Sequence[st
               "preprocess": {"input_size": list(cfg.input_size), "mean": list(cfg.mean),
                              "std": list(cfg.std)},
               "metrics": metrics, "state_dict": state}
-    path = Path(path)
+    path = Path(path).expanduser()
+    refuse_to_replace(path, FORMAT, "a model exported by export_model")  # never your own files
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path, binary=True) as f:
         torch.save(bundle, f)

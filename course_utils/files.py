@@ -101,3 +101,27 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, mode: int | None = 
 def write_json_atomic(path: str | os.PathLike, data: Any, mode: int | None = None) -> None:
     """Write ``data`` as JSON to ``path`` atomically."""
     write_text_atomic(path, json.dumps(data, indent=1), mode=mode)
+
+
+def saved_format(path: str | os.PathLike) -> str | None:
+    """The ``"format"`` field of a file the course saved with ``torch.save`` (a checkpoint, an
+    export), or None for anything else. Safe (``weights_only``) and cheap (memory-mapped)."""
+    import torch
+
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # not a PyTorch file, damaged, or holding code: not ours
+        return None
+    return data.get("format") if isinstance(data, dict) else None
+
+
+def refuse_to_replace(path: Path, expected_format: str, what: str) -> None:
+    """Writing ``path`` would replace it: allowed only for a file of ``expected_format`` (an
+    earlier save of the same kind), never for the user's own files."""
+    if path.is_dir():
+        raise IsADirectoryError(f"path={str(path)!r} is a folder. HINT: give a file name, e.g. "
+                                f"{str(path / 'model.pt')!r}.")
+    if path.exists() and saved_format(path) != expected_format:
+        raise FileExistsError(f"path={str(path)!r} already exists and is not {what}, so saving "
+                              "would replace it. HINT: give another file name (or move that "
+                              "file away first).")

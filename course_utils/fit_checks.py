@@ -7,6 +7,7 @@ True
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -33,22 +34,58 @@ def check_head_fits_labels(out: torch.Tensor, y: torch.Tensor) -> bool:
     return True
 
 
-def check_setup_options(*, epochs: Any, device: Any, scheduler: Any, compile_model: Any) -> None:
+def check_setup_options(*, epochs: Any, device: Any, scheduler: Any, compile_model: Any,
+                        loss_fn: Any = None, channels_last: Any = "auto") -> None:
     """fit()'s options, checked before anything is built (the rules are in ``checks.py``)."""
     check_int("epochs", epochs, min=1, example=5)
     if device is not None:
         check_device("device", device)
+    if inspect.isclass(scheduler):
+        raise TypeError(f"scheduler={scheduler.__name__}: give a scheduler object built on fit's "
+                        "optimizer, or a factory f(optimizer, total_steps). HINT: "
+                        "scheduler=one_cycle, or partial(warmup_cosine, warmup_steps=100).")
     if scheduler is not None and not hasattr(scheduler, "step"):
         check_callable("scheduler", scheduler, "scheduler=one_cycle, or "
                        "partial(warmup_cosine, warmup_steps=100), or an LR scheduler")
+    if loss_fn is not None:
+        check_callable("loss_fn", loss_fn, "loss_fn=nn.CrossEntropyLoss(label_smoothing=0.1)")
+    if channels_last != "auto":
+        check_bool("channels_last", channels_last)
     check_bool("compile_model", compile_model)
+
+
+def check_scheduler_optimizer(scheduler: Any, optimizer: torch.optim.Optimizer) -> None:
+    """A scheduler object must drive the optimizer that trains (else it changes nothing)."""
+    if getattr(scheduler, "optimizer", optimizer) is not optimizer:
+        raise ValueError("scheduler was built on another optimizer than the one fit() trains "
+                         "with, so it would change nothing. HINT: pass that optimizer too "
+                         "(fit(..., optimizer=opt, scheduler=sched)), or give a factory: "
+                         "scheduler=one_cycle.")
+
+
+def check_loss(loss: Any, y: torch.Tensor, loss_fn: Any) -> None:
+    """The loss of the first batch must be one number (the batch mean) that backward() takes."""
+    if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
+        shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise ValueError(f"loss_fn returned {shape}, not one number per batch. HINT: the batch "
+                         "mean, e.g. nn.CrossEntropyLoss() (reduction='mean', the default).")
+
+
+def check_label_dtype(y: torch.Tensor, loss_fn: Any) -> None:
+    """Cross-entropy takes int64 class indices: say so instead of torch's dtype error."""
+    if isinstance(loss_fn, torch.nn.CrossEntropyLoss) and y.dtype != torch.long:
+        raise TypeError(f"labels are {y.dtype}, but cross-entropy needs class indices as "
+                        "torch.int64. HINT: y.long() where you build the labels (TensorLoader "
+                        "converts whole-number labels for you).")
 
 
 def check_first_batch(state: FitState, inputs: Any, out: torch.Tensor, y: torch.Tensor) -> None:
     """Cheap checks on the first batch that would otherwise fail only after a whole epoch: the
     labels (of the whole training set, when the loader knows them) fit the head, and a batch
     of the validation set fits the model and the head too."""
+    check_label_dtype(y, state.loss_fn)
     check_head_fits_labels(out, getattr(state.train_loader, "labels", y))
+    check_loss(state.loss_fn(out, y), y, state.loss_fn)
     if state.val_loader is not None:
         val_inputs, val_y = to_device(next(nonempty(state.val_loader, "val_loader")), state.device)
         check_head_fits_labels(out, val_y)

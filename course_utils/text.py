@@ -153,7 +153,8 @@ def save_classifier(model: nn.Module, tokenizer: Any, path: str | os.PathLike) -
     if not hasattr(model, "save_pretrained"):
         raise TypeError(f"save_classifier needs a Hugging Face model (save_pretrained), not a "
                         f"{type(model).__name__}. HINT: use save_checkpoint for other models.")
-    path = Path(path)
+    path = Path(path).expanduser()
+    _check_replaceable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
     try:  # written beside, then swapped in: an interrupted save leaves the old folder intact
@@ -167,6 +168,28 @@ def save_classifier(model: nn.Module, tokenizer: Any, path: str | os.PathLike) -
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+SAVED_SUFFIXES = {".json", ".safetensors", ".txt", ".model"}  # what save_pretrained writes
+
+
+def _check_replaceable(path: Path) -> None:
+    """``save_classifier`` replaces the folder ``path`` whole: only an empty folder or an earlier
+    save (config.json + model.safetensors and the tokenizer's files, nothing else) may go."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise FileExistsError(f"path={str(path)!r} is a file; save_classifier writes a folder. "
+                              "HINT: give a new folder name, e.g. 'models/sentiment'.")
+    entries = list(path.iterdir())
+    names = {entry.name for entry in entries}
+    earlier_save = {"config.json", "model.safetensors"} <= names and all(
+        entry.is_file() and entry.suffix in SAVED_SUFFIXES for entry in entries)
+    if entries and (not earlier_save or path.resolve() in (Path.cwd(), *Path.cwd().parents)):
+        shown = ", ".join(sorted(names)[:5]) + (" ..." if len(names) > 5 else "")
+        raise FileExistsError(f"path={str(path)!r} holds other files ({shown}), and "
+                              "save_classifier replaces the whole folder. HINT: give a new "
+                              "folder name, e.g. 'models/sentiment'.")
 
 
 class Predictions(NamedTuple):

@@ -37,13 +37,13 @@ from torch import nn
 
 from .batches import forward, nonempty, to_device
 from .batchnorm import apply_bn_policy
-from .callbacks import EVENTS, BestWeights, Callback
+from .callbacks import EVENTS, BestWeights, Callback, check_callbacks
 from .checks import check_bool
 from .clipping import ClipGradNorm
 from .device import get_device
 from .distributed import (DDPWrapper, all_reduce_sum, any_process, init_distributed,
                           is_main_process, process_device, set_epoch, shard_loader)
-from .fit_checks import check_first_batch, check_setup_options
+from .fit_checks import check_first_batch, check_scheduler_optimizer, check_setup_options
 from .fit_state import FitState, finish, keep_work, resume, warn_non_finite
 from .history import History
 from .metrics import confusion_matrix, macro_f1
@@ -176,9 +176,13 @@ def fit_callbacks(callbacks: Iterable[Callback] = (), *, monitor: str = "val_los
     for name, value in [("restore_best", restore_best), ("live_plot", live_plot),
                         ("progress", progress)]:
         check_bool(name, value)
-    all_callbacks = list(callbacks)
-    if not any(isinstance(cb, BestWeights) for cb in all_callbacks):  # yours, or fit's own
+    all_callbacks = check_callbacks(callbacks)
+    yours = next((cb for cb in all_callbacks if isinstance(cb, BestWeights)), None)
+    if yours is None:
         all_callbacks.append(BestWeights(monitor, restore=restore_best))
+    elif monitor not in ("val_loss", yours.monitor):  # two different choices of best epoch
+        raise ValueError(f"monitor={monitor!r}, but your BestWeights picks by "
+                         f"{yours.monitor!r}. HINT: give one: BestWeights({monitor!r}).")
     if clip_grad_norm is not None:
         if any(isinstance(cb, ClipGradNorm) for cb in all_callbacks):
             raise ValueError("clip_grad_norm= and a ClipGradNorm callback would clip twice. "
@@ -196,8 +200,8 @@ def _setup(*, model: nn.Module, train_loader: Iterable, epochs: int, lr: float,
            val_loader: Iterable | None, loss_fn: Callable | None, device: Any, amp: Any,
            channels_last: bool | str, compile_model: bool, callbacks: list[Callback]) -> FitState:
     """Resolve fit's defaults: device, memory layout, optimizer, scheduler, torchrun."""
-    check_setup_options(epochs=epochs, device=device, scheduler=scheduler,
-                        compile_model=compile_model)
+    check_setup_options(epochs=epochs, device=device, scheduler=scheduler, loss_fn=loss_fn,
+                        channels_last=channels_last, compile_model=compile_model)
     device = torch.device(device or getattr(train_loader, "device", None) or get_device(False))
     device = process_device(device)  # under torchrun: this process's own GPU
     distributed = init_distributed(device)  # True under torchrun with 2+ processes
@@ -219,6 +223,7 @@ def _setup(*, model: nn.Module, train_loader: Iterable, epochs: int, lr: float,
         audit_optimizer(model, optimizer)
     if scheduler is not None and not hasattr(scheduler, "step"):  # a factory
         scheduler = scheduler(optimizer, epochs * len(train_loader))
+    check_scheduler_optimizer(scheduler, optimizer)
     net = torch.compile(model) if compile_model else model
     wrapped = DDPWrapper(net, device) if distributed else lambda: net
     state = FitState(model, optimizer, scheduler, train_loader, val_loader,

@@ -28,8 +28,9 @@ def fake_state(val_losses=(), **kw):
     history = History()
     for e, v in enumerate(val_losses):
         history.add(e, {"loss": 1.0, "acc": 0.5}, {"loss": v, "acc": 1 - v}, 0.0)
-    return SimpleNamespace(history=history, epoch=len(val_losses) - 1, stop=False,
-                           stop_reason="completed", failed=False, **kw)
+    return SimpleNamespace(**{"history": history, "epoch": len(val_losses) - 1, "stop": False,
+                              "stop_reason": "completed", "failed": False, "start_epoch": 0,
+                              **kw})
 
 
 class Recorder(Callback):

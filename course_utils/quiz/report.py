@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,15 @@ def csv_safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def is_exercise_question(chapter: str, question: str) -> bool:
+    """How ``exercises.check`` records an attempt: question ``"exercise NN.name"`` of chapter NN.
+
+    >>> is_exercise_question("06", "exercise 06.mean_std"), is_exercise_question("01", "pretrained-why")
+    (True, False)
+    """
+    return re.fullmatch(rf"exercise {re.escape(chapter)}\.[a-z0-9_]+", question) is not None
 
 
 def gather_results(results_dir: str | os.PathLike,
@@ -91,6 +101,10 @@ def gather_results(results_dir: str | os.PathLike,
             chapter, qid = str(attempt["chapter"]), str(attempt["question"])
             where = f"{path.name}, attempt {n}"
             if attempt.get("kind") == "exercise":  # course_utils.exercises: no bank to re-grade
+                if not is_exercise_question(chapter, qid):
+                    flags.append(f"{where}: ignored, {qid!r} is not an exercise of chapter "
+                                 f"{chapter} (exercise attempts never count for quiz questions).")
+                    continue
                 ok = attempt.get("correct") is True   # the checker's verdict in the notebook
                 exercises += 1
             elif chapter not in banks or qid not in {q.id for q in banks[chapter]}:

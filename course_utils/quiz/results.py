@@ -64,6 +64,8 @@ def load_results(path: str | os.PathLike) -> dict[str, Any]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ResultsFileError(f"{path} is not valid JSON ({err}).") from None
+    except RecursionError:  # a hostile file nested thousands of levels deep
+        raise ResultsFileError(f"{path} is nested too deeply to be a results file.") from None
     ok = (isinstance(data, dict) and isinstance(data.get("student"), str)
           and isinstance(data.get("attempts"), list)
           and all(isinstance(a, dict) and {"chapter", "question"} <= a.keys()
