@@ -18,6 +18,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from .callbacks import Callback
+from .checks import check_number
 from .batches import to_device
 from .layer_groups import group_parameters
 
@@ -29,6 +30,9 @@ class _Anchored(Callback):
     """Shared by WeightDrift and L2SP: a copy w0 of the weights when training starts."""
 
     def __init__(self, groups: list[str] | None = None) -> None:
+        if isinstance(groups, str):
+            raise TypeError(f"groups={groups!r}: give a list of layer group names, e.g. "
+                            f"groups=[{groups!r}] (see layer_groups(model)).")
         self.groups = groups
         self.anchors: dict[str, torch.Tensor] = {}
         self.group_of: dict[str, str] = {}
@@ -39,6 +43,10 @@ class _Anchored(Callback):
             self.anchors = {n: w0.to(params[n].device) for n, w0 in self.anchors.items()}
             return
         named = group_parameters(state.model)
+        unknown = [g for g in self.groups or [] if g not in named]
+        if unknown:
+            raise KeyError(f"groups: {unknown} are not layer groups of this model. HINT: its "
+                           f"groups are {list(named)} (layer_groups(model)).")
         for group in self.groups or list(named):
             for pname, p in named[group]:
                 self.anchors[pname] = p.detach().clone()
@@ -113,7 +121,7 @@ class L2SP(_Anchored):
 
     def __init__(self, alpha: float = 0.01, groups: list[str] | None = None) -> None:
         super().__init__(groups)
-        self.alpha = alpha
+        self.alpha = check_number("alpha", alpha, low=0.0, example=0.01)
 
     def on_fit_start(self, state: FitState) -> None:
         if self.groups is None:

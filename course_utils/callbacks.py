@@ -63,8 +63,8 @@ class Callback:
                 raise TypeError(f"{cls.__name__}.{name} is not a fit() event, so fit() would "
                                 f"never call it.{guess} The events: {', '.join(EVENTS)}.")
             if name in EVENTS and callable(hook) and not _takes_state(hook):
-                raise TypeError(f"{cls.__name__}.{name} must take the run's state: "
-                                f"def {name}(self, state): ... (fit() calls it with one).")
+                raise TypeError(f"{cls.__name__}.{name} must take the run's state (fit() calls "
+                                f"it with one). HINT: write def {name}(self, state): ...")
 
     def on_fit_start(self, state: FitState) -> None: ...
     def on_epoch_start(self, state: FitState) -> None: ...
@@ -93,8 +93,9 @@ def _takes_state(hook: Any) -> bool:
     return True
 
 
-def check_callbacks(callbacks: Any) -> list[Callback]:
-    """fit's ``callbacks``: a list of Callback objects (not classes, not functions)."""
+def check_callbacks(callbacks: Any, monitor: str = "val_loss") -> list[Callback]:
+    """fit's ``callbacks``: a list of Callback objects (not classes, not functions), and no
+    BestWeights that picks by another metric than fit's ``monitor``."""
     if isinstance(callbacks, Callback) or not isinstance(callbacks, Iterable):
         raise TypeError(f"callbacks={callbacks!r}: give a list, e.g. callbacks=[EarlyStopping()].")
     callbacks = list(callbacks)
@@ -106,6 +107,9 @@ def check_callbacks(callbacks: Any) -> list[Callback]:
             raise TypeError(f"callbacks holds a {type(cb).__name__}: each callback is a Callback "
                             "object. HINT: subclass Callback and define on_epoch_end(self, "
                             "state) (see callbacks.py).")
+        if isinstance(cb, BestWeights) and monitor not in ("val_loss", cb.monitor):
+            raise ValueError(f"monitor={monitor!r}, but your BestWeights picks by "
+                             f"{cb.monitor!r}. HINT: give one: BestWeights({monitor!r}).")
     return callbacks
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import numbers
 import operator
 from collections.abc import Callable, Iterable
@@ -227,3 +228,20 @@ def check_device(name: str, value: Any) -> torch.device:
         _fail(RuntimeError, name, value, f"this machine has no {device.type.upper()} device",
               f"use get_device() (it picks what this machine has) or {name}='cpu'.")
     return device
+
+
+def env_flag(variable: str) -> bool | None:
+    """An on/off environment variable: ``1/true/yes/on`` or ``0/false/no/off`` (any case); None
+    when unset or empty. Anything else is an error that names the variable.
+
+    >>> os.environ["COURSE_PROGRESS"] = "No"; env_flag("COURSE_PROGRESS")
+    False
+    """
+    value = os.environ.get(variable, "").strip().lower()
+    if not value:
+        return None
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{variable}={os.environ[variable]!r}: use 1 (on) or 0 (off), or unset it.")

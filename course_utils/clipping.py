@@ -52,10 +52,15 @@ class ClipGradNorm(Callback):
     order = 10  # after callbacks that change the gradients, so the clip is the last word
 
     def __init__(self, max_norm: float, norm_type: float = 2.0) -> None:
-        if isinstance(max_norm, bool) or not isinstance(max_norm, Real) or not (
-                math.isfinite(max_norm) and max_norm > 0):
+        if isinstance(max_norm, bool) or not isinstance(max_norm, Real):
+            raise TypeError(f"max_norm={max_norm!r} (fit's clip_grad_norm): give a number such "
+                            "as 1.0, the largest total gradient norm a step may use.")
+        if not (math.isfinite(max_norm) and max_norm > 0):
             raise ValueError(f"max_norm={max_norm!r} (fit's clip_grad_norm): give a positive "
                              "number such as 1.0, the largest total gradient norm a step may use.")
+        if isinstance(norm_type, bool) or not isinstance(norm_type, Real) or norm_type <= 0:
+            raise TypeError(f"norm_type={norm_type!r}: give p of the p-norm, e.g. 2.0 (the "
+                            "Euclidean norm) or math.inf (the largest entry).")
         self.max_norm, self.norm_type = float(max_norm), float(norm_type)
         self.pending: list[torch.Tensor] = []  # this epoch's norms, still on the device
 

@@ -190,6 +190,9 @@ def check_classes(classes: object) -> list[int]:
     if isinstance(classes, torch.Tensor):
         classes = classes.tolist() if classes.dim() == 1 and not classes.is_floating_point() \
             else [classes]
+    if isinstance(classes, (set, frozenset)):
+        raise TypeError(f"classes={classes!r}: a set has no order, but class classes[i] becomes "
+                        f"label i. HINT: give a list, e.g. {sorted(classes)}.")
     if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
         raise TypeError(f"classes={classes!r}: give a list of class indices, e.g. [2, 4, 6] "
                         "(class classes[i] becomes label i).")
@@ -217,7 +220,7 @@ def k_per_class(images: torch.Tensor, labels: torch.Tensor, k: int,
     """
     images, labels = check_images_labels(images, labels)
     k = check_int("k", k, min=1, example=50)
-    generator = torch.Generator().manual_seed(check_int("seed", seed))
+    generator = torch.Generator().manual_seed(check_int("seed", seed, max=2**63 - 1))
     chosen = []
     for c in labels.unique().tolist():
         idx = (labels == c).nonzero().flatten()
@@ -242,7 +245,7 @@ def train_val_split(images: torch.Tensor, labels: torch.Tensor, val_fraction: fl
     images, labels = check_images_labels(images, labels)
     val_fraction = check_number("val_fraction", val_fraction, low=0, high=1, low_open=True,
                                 high_open=True, example=0.2)
-    generator = torch.Generator().manual_seed(check_int("seed", seed))
+    generator = torch.Generator().manual_seed(check_int("seed", seed, max=2**63 - 1))
     train_idx, val_idx = [], []
     for c in labels.unique().tolist():
         idx = (labels == c).nonzero().flatten()

@@ -143,8 +143,14 @@ def adapt_batchnorm(model: nn.Module, data: torch.Tensor | Iterable, batch_size:
             bn.reset_running_stats()
             bn.momentum = None  # cumulative average: every batch weighs the same
             bn.train()
-        for x in _batches(data, batch_size, transform):
-            model(x.to(device))
+        for n, x in enumerate(_batches(data, batch_size, transform)):
+            try:
+                model(x.to(device))
+            except Exception as err:
+                raise ValueError(f"data: the model failed on batch {n} ({type(err).__name__}: "
+                                 f"{err}). The BatchNorm statistics are unchanged. HINT: give "
+                                 "every batch the model's input shape and preprocessing "
+                                 "(transform=model.course_cfg.preprocess).") from err
             seen += len(x)
         finished = True
     finally:

@@ -58,12 +58,22 @@ def export_model(path: str | os.PathLike, model: nn.Module, classes: Sequence[st
     if not isinstance(cfg, PretrainedCfg):
         raise TypeError("The model has no course_cfg, so its architecture and preprocessing are "
                         "unknown. HINT: build it with pretrained(name, num_classes=...).")
+    if isinstance(classes, str) or not hasattr(classes, "__iter__"):
+        raise TypeError(f"classes={classes!r}: give a list of class names, one per output, e.g. "
+                        "['cat', 'dog'] (ImageFolder's .classes).")
     classes = [str(c) for c in classes]
+    if len(set(classes)) != len(classes):
+        raise ValueError(f"classes={classes}: each name once, so a prediction says which class. "
+                         "HINT: pass the data set's own class names, in label order.")
     outputs = _head_outputs(model)
     if outputs != len(classes):
         raise ValueError(f"The model predicts {outputs} classes but {len(classes)} class names "
                          f"were given ({classes[:5]}...). HINT: pass the names of the data set "
                          "the head was trained on, in label order (ImageFolder's .classes).")
+    text = [k for k, v in (metrics or {}).items() if isinstance(v, (str, bytes, bool))]
+    if text:
+        raise TypeError(f"metrics {text} are not numbers. HINT: give what you measured, e.g. "
+                        "{'val_acc': 0.91}.")
     metrics = {str(k): float(v) for k, v in (metrics or {}).items()}
     bad = [k for k, v in metrics.items() if not math.isfinite(v)]
     if bad:
@@ -124,11 +134,19 @@ class ExportedModel:
 
 def load_exported(path: str | os.PathLike) -> ExportedModel:
     """Read a file written by :func:`export_model` (``weights_only=True``) and rebuild the model."""
+    if Path(path).is_dir():
+        raise IsADirectoryError(f"path={str(path)!r} is a folder. HINT: give the file "
+                                "export_model wrote, e.g. 'models/classifier.pt'.")
     try:
         bundle = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise FileNotFoundError(f"No exported model at {path}. HINT: write one with "
                                 "export_model(path, model, classes, metrics).") from None
+    except Exception as err:  # empty, damaged, not PyTorch, or holding code (never run)
+        raise ValueError(f"{path} is not a file written by export_model: it is damaged, not a "
+                         f"PyTorch file, or holds Python objects ({type(err).__name__}). HINT: "
+                         "export the model again; never load a file you do not trust with "
+                         "weights_only=False.") from None
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
         raise ValueError(f"{path} is not a file written by export_model (format "
                          f"{FORMAT!r}). HINT: a checkpoint from SaveCheckpoint is read with "

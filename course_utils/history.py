@@ -74,6 +74,9 @@ class History:
 
     def last(self, key: str) -> float:
         """The latest value of a metric (NaN when there is none)."""
+        if key not in METRICS:
+            raise KeyError(f"key={key!r} is not a metric History records. HINT: one of "
+                           f"{', '.join(METRICS)}.")
         values = getattr(self, key)
         return values[-1] if values else math.nan
 
@@ -103,6 +106,9 @@ class History:
 
     def line(self, i: int = -1) -> str:
         """One epoch as text: ``epoch 3  train_loss 0.4123  train_acc 0.853 ...``."""
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"i={i}: the history has {len(self)} epochs. HINT: train first, or "
+                             "use an index from -len(history) to len(history) - 1.")
         parts = [f"epoch {self.epoch[i]:>3}"]
         for key in METRICS:
             if key == "val_macro_f1" and self.monitor != key:

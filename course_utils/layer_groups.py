@@ -178,6 +178,10 @@ def select(model: nn.Module, groups: Groups) -> tuple[list[nn.Parameter], list[_
     bns: list[_BatchNorm] = []
     for g in groups:
         if isinstance(g, nn.Module):
+            if g is not model and all(g is not m for m in model.modules()):
+                raise ValueError(f"groups: the {type(g).__name__} given is not part of this "
+                                 "model (another model's layer?). HINT: pass this model's own "
+                                 "layers, or group names from layer_groups(model).")
             params += list(g.parameters())
             bns += [m for m in g.modules() if isinstance(m, _BatchNorm)]
         elif g in named:

@@ -157,7 +157,7 @@ class TensorLoader(SeededShuffle):
         if transform is not None:
             check_callable("transform", transform, "model.course_cfg.preprocess")
         pad = check_int("pad", pad, min=0, example=2)
-        seed = None if seed is None else check_int("seed", seed)
+        seed = None if seed is None else check_int("seed", seed, max=2**63 - 1)
         self.device = check_device("device", device) if device is not None else \
             get_device(verbose=False)
         self.images = images.to(self.device)  # the one and only copy to the device

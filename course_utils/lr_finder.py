@@ -85,6 +85,9 @@ def suggest_lr(lrs: list[float], losses: list[float], rule: str = "steepest") ->
     -2.5
     """
     check_choice("rule", rule, RULES)
+    if len(lrs) != len(losses) or not len(lrs):
+        raise ValueError(f"lrs and losses: give one loss per LR, at least one ({len(lrs)} LRs, "
+                         f"{len(losses)} losses). HINT: pass lr_find's own lrs and losses.")
     best = int(np.argmin(losses))
     skip = len(losses) // 10
     if rule == "steepest" and best - skip >= 3:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import torch
 
+from .distributed import all_reduce_sum
+
 
 def confusion_matrix(y: torch.Tensor, predicted: torch.Tensor, num_classes: int) -> torch.Tensor:
     """``num_classes x num_classes`` counts: row = true class, column = predicted class.
@@ -55,3 +57,16 @@ def balanced_accuracy(cm: torch.Tensor) -> float:
     actual = cm.sum(dim=1)
     recall = cm.diagonal().float()[actual > 0] / actual[actual > 0]
     return recall.mean().item()
+
+
+def epoch_means(loss_sum: torch.Tensor, correct: torch.Tensor, seen: int,
+                 device: torch.device) -> dict[str, float]:
+    """Mean loss and accuracy of an epoch from its on-device sums, added up over the processes
+    under torchrun: the epoch's one host sync."""
+    totals = all_reduce_sum(torch.stack(
+        [loss_sum, correct.float(), torch.tensor(float(seen), device=device)]))
+    loss_total, n_correct, n_seen = totals.tolist()
+    if n_seen == 0:
+        raise ValueError("train_loader yielded no batch in this epoch: it is empty. HINT: check "
+                         "the data you built it from, or drop_last with fewer images than a batch.")
+    return {"loss": loss_total / n_seen, "acc": n_correct / n_seen}

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -31,7 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .callbacks import Callback
-from .checks import check_instance, check_int
+from .checks import check_instance, check_int, env_flag
 
 if TYPE_CHECKING:  # only for type hints: training.py imports this module
     from .fit_state import FitState
@@ -56,10 +55,8 @@ def progress_enabled() -> bool:
     3. Elsewhere: on only when stderr is a terminal, so pytest, CI logs and pipes get no bar
        (``LivePlot`` prints one line per epoch there instead).
     """
-    setting = os.environ.get("COURSE_PROGRESS")
-    if setting in ("0", "1"):
-        return setting == "1"
-    return in_notebook() or sys.stderr.isatty()
+    setting = env_flag("COURSE_PROGRESS")
+    return setting if setting is not None else in_notebook() or sys.stderr.isatty()
 
 
 def new_axes(ax: Any = None, figsize: tuple[float, float] = (6, 3.5)) -> Any:

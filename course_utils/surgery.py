@@ -47,6 +47,9 @@ def freeze(model: nn.Module, groups: Groups = None, train_bn: bool = True) -> No
     [False, False, True]
     """
     train_bn = check_bool("train_bn", train_bn)
+    if isinstance(groups, (list, tuple)) and not groups:
+        raise ValueError("groups=[]: nothing to freeze. HINT: give names from "
+                         "layer_groups(model), or leave groups out to freeze the whole model.")
     params, bns = select(model, groups)
     for p in params:
         p.requires_grad_(False)

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from .batches import forward
+from .checks import check_bool, check_int
 from .loaders import SeededShuffle
 
 
@@ -56,10 +57,19 @@ class TextLoader(SeededShuffle):
                              "text.")
         if not len(texts):
             raise ValueError("texts is empty: give at least one sentence.")
-        for name, value in (("batch_size", batch_size), ("max_length", max_length)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r}: give a positive whole number.")
-        self.labels = torch.as_tensor(labels, dtype=torch.long)
+        batch_size = check_int("batch_size", batch_size, min=1, example=32)
+        max_length = check_int("max_length", max_length, min=1, example=64)
+        shuffle = check_bool("shuffle", shuffle)
+        if seed is not None:
+            seed = check_int("seed", seed, min=0, max=2**63 - 1, example=0)
+        if any(isinstance(label, str) for label in labels):
+            raise TypeError(f"labels hold names ({list(labels)[:3]}...): give class indices "
+                            "0, 1, ... HINT: [names.index(label) for label in labels].")
+        values = torch.as_tensor(labels)
+        if values.is_floating_point() and not torch.equal(values, values.round()):
+            raise TypeError(f"labels {values[:3].tolist()}... are not whole numbers: give class "
+                            "indices 0, 1, ... (one per text).")
+        self.labels = values.long()
         if self.labels.ndim != 1 or int(self.labels.min()) < 0:
             raise ValueError("labels must be class indices 0, 1, ... (one per text).")
         self.encoded = dict(tokenizer(list(texts), truncation=True, max_length=max_length,

@@ -38,15 +38,16 @@ from torch import nn
 from .batches import forward, nonempty, to_device
 from .batchnorm import apply_bn_policy
 from .callbacks import EVENTS, BestWeights, Callback, check_callbacks
-from .checks import check_bool
+from .checks import check_bool, check_device
 from .clipping import ClipGradNorm
 from .device import get_device
 from .distributed import (DDPWrapper, all_reduce_sum, any_process, init_distributed,
                           is_main_process, process_device, set_epoch, shard_loader)
-from .fit_checks import check_first_batch, check_scheduler_optimizer, check_setup_options
+from .fit_checks import (check_first_batch, check_head_fits_labels, check_scheduler_optimizer,
+                         check_setup_options)
 from .fit_state import FitState, finish, keep_work, resume, warn_non_finite
 from .history import History
-from .metrics import confusion_matrix, macro_f1
+from .metrics import confusion_matrix, epoch_means, macro_f1
 from .param_groups import audit_optimizer, param_groups
 from .plots import LivePlot, ProgressBar
 from .precision import amp_dtype
@@ -143,7 +144,7 @@ def fit(model: nn.Module, train_loader: Iterable, epochs: int, *, lr: float = 1e
                 seen += len(y)
                 state.step += 1
                 state.emit("on_batch_end")
-            train = _epoch_means(loss_sum, correct, seen, state.device)  # one host sync
+            train = epoch_means(loss_sum, correct, seen, state.device)  # one host sync
             if not math.isfinite(train["loss"]):
                 raise NonFiniteLoss(f"the training loss became {train['loss']} in epoch {epoch}")
             val = {}
@@ -176,13 +177,9 @@ def fit_callbacks(callbacks: Iterable[Callback] = (), *, monitor: str = "val_los
     for name, value in [("restore_best", restore_best), ("live_plot", live_plot),
                         ("progress", progress)]:
         check_bool(name, value)
-    all_callbacks = check_callbacks(callbacks)
-    yours = next((cb for cb in all_callbacks if isinstance(cb, BestWeights)), None)
-    if yours is None:
+    all_callbacks = check_callbacks(callbacks, monitor)
+    if not any(isinstance(cb, BestWeights) for cb in all_callbacks):  # yours, or fit's own
         all_callbacks.append(BestWeights(monitor, restore=restore_best))
-    elif monitor not in ("val_loss", yours.monitor):  # two different choices of best epoch
-        raise ValueError(f"monitor={monitor!r}, but your BestWeights picks by "
-                         f"{yours.monitor!r}. HINT: give one: BestWeights({monitor!r}).")
     if clip_grad_norm is not None:
         if any(isinstance(cb, ClipGradNorm) for cb in all_callbacks):
             raise ValueError("clip_grad_norm= and a ClipGradNorm callback would clip twice. "
@@ -232,18 +229,6 @@ def _setup(*, model: nn.Module, train_loader: Iterable, epochs: int, lr: float,
     return state
 
 
-def _epoch_means(loss_sum: torch.Tensor, correct: torch.Tensor, seen: int,
-                 device: torch.device) -> dict[str, float]:
-    """Mean loss and accuracy of an epoch, summed over the processes under torchrun."""
-    totals = all_reduce_sum(torch.stack(
-        [loss_sum, correct.float(), torch.tensor(float(seen), device=device)]))
-    loss_total, n_correct, n_seen = totals.tolist()
-    if n_seen == 0:
-        raise ValueError("train_loader yielded no batch in this epoch: it is empty. HINT: check "
-                         "the data you built it from, or drop_last with fewer images than a batch.")
-    return {"loss": loss_total / n_seen, "acc": n_correct / n_seen}
-
-
 @torch.no_grad()
 def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None, *,
              device: str | torch.device | None = None,
@@ -259,16 +244,18 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None
     >>> sorted(evaluate(model, batches))
     ['acc', 'loss', 'macro_f1']
     """
-    device = torch.device(device) if device else next(model.parameters()).device
+    device = check_device("device", device) if device else next(model.parameters()).device
     dtype = amp if isinstance(amp, torch.dtype) or amp is None else amp_dtype(amp, device)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
-    model.eval()
+    model.eval()  # and it stays so (as timm's validate): call model.train() to train by hand
     loss_sum = torch.zeros((), device=device)
     cm = None  # the confusion matrix, once the first batch says how many classes
     for batch in nonempty(loader, "loader"):
         inputs, y = to_device(batch, device)  # a tensor, or a tokenizer's dict (batches.py)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
             out = forward(model, inputs)
+            if cm is None:
+                check_head_fits_labels(out, y)  # a clear message, not an index error
             loss_sum += loss_fn(out, y).float() * len(y)
         batch_cm = confusion_matrix(y, out.argmax(dim=1), num_classes=out.shape[1])
         cm = batch_cm if cm is None else cm + batch_cm

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from .callbacks import Callback
+from .checks import check_int, check_number
 from .layer_groups import group_parameters
 from .param_groups import param_groups
 from .surgery import unfreeze
@@ -86,8 +87,34 @@ class GradualUnfreeze(Callback):
 
     def __init__(self, schedule: dict[int, Any], weight_decay: float = 0.0,
                  verbose: bool = True) -> None:
-        self.schedule = {e: [v] if isinstance(v, tuple) else list(v) for e, v in schedule.items()}
+        if not isinstance(schedule, dict):
+            raise TypeError(f"schedule={schedule!r}: give {{epoch: (group_name, lr)}}, e.g. "
+                            "{2: ('layer4', 1e-4)}.")
+        self.schedule = {}
+        for epoch, steps in schedule.items():
+            check_int("schedule's epoch", epoch, min=0, example=2)
+            steps = [steps] if isinstance(steps, tuple) else steps
+            if not isinstance(steps, list) or not all(
+                    isinstance(step, tuple) and len(step) == 2 and isinstance(step[0], str)
+                    for step in steps):
+                raise TypeError(f"schedule[{epoch}]={schedule[epoch]!r}: give (group_name, lr) "
+                                "or a list of them, e.g. ('layer4', 1e-4).")
+            self.schedule[epoch] = [(name, check_number("lr", lr, low=0.0, low_open=True))
+                                    for name, lr in steps]
         self.weight_decay, self.verbose = weight_decay, verbose
+
+    def on_fit_start(self, state: FitState) -> None:
+        """Every name and epoch is checked before training, not when its epoch comes."""
+        named = group_parameters(state.model)
+        for epoch, steps in self.schedule.items():
+            unknown = [name for name, _ in steps if name not in named]
+            if unknown:
+                raise KeyError(f"schedule[{epoch}]: {unknown} are not layer groups of this "
+                               f"model. HINT: its groups are {list(named)}.")
+            if epoch >= state.epochs:
+                warnings.warn(f"schedule[{epoch}]: fit() trains epochs 0..{state.epochs - 1}, so "
+                              "this never happens. HINT: more epochs, or an earlier epoch.",
+                              stacklevel=2)
 
     def on_epoch_start(self, state: FitState) -> None:
         for name, lr in self.schedule.get(state.epoch, []):

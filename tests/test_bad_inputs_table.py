@@ -35,6 +35,11 @@ from course_utils import (CheckpointError, SaveCheckpoint, TensorLoader, fit,  #
                           load_bank, save_checkpoint, seed_everything)
 from course_utils import data as data_module  # noqa: E402
 from course_utils.device import get_device  # noqa: E402
+from course_utils.domain import adapt_batchnorm  # noqa: E402
+from course_utils.export import export_model, load_exported  # noqa: E402
+from course_utils.lr_finder import suggest_lr  # noqa: E402
+from course_utils.plots import progress_enabled  # noqa: E402
+from course_utils.text import TextLoader, save_classifier  # noqa: E402
 from course_utils.models import PretrainedCfg  # noqa: E402
 from course_utils.precision import amp_dtype  # noqa: E402
 from course_utils.quiz.__main__ import main as quiz_main  # noqa: E402
@@ -71,18 +76,27 @@ def same_weights(model: nn.Module, weights: dict[str, torch.Tensor]) -> bool:
 
 
 def resume_run(tmp: Path, epochs: int, lr: float = 1e-2, scheduler=None, optimizer=None,
-               resume: bool = True, model: nn.Module | None = None):
+               resume: bool = True, model: nn.Module | None = None, batch_size: int = 16,
+               **fit_options):
     """fit() on a tiny task saving a checkpoint every epoch (or resuming from it)."""
     seed_everything(0)
     x = torch.randint(0, 256, (48, 8, 8), generator=torch.Generator().manual_seed(0),
                       dtype=torch.uint8)
     y = torch.arange(48) % 2
-    loader = TensorLoader(x, y, batch_size=16, shuffle=True, device="cpu", seed=0)
+    loader = TensorLoader(x, y, batch_size=batch_size, shuffle=True, device="cpu", seed=0)
     model = model if model is not None else TinyNet()
     opt = optimizer(model) if optimizer else None
     return fit(model, loader, epochs, lr=lr, optimizer=opt, scheduler=scheduler,
                callbacks=[SaveCheckpoint(tmp / "run.pt")],
-               resume_from=tmp / "run.pt" if resume else None, **QUIET)
+               resume_from=tmp / "run.pt" if resume else None, **QUIET, **fit_options)
+
+
+class FakeHF(nn.Module):
+    """Has save_pretrained, like a Hugging Face model (what save_classifier checks first)."""
+
+    def save_pretrained(self, folder, **kwargs):
+        (Path(folder) / "config.json").write_text("{}")
+        (Path(folder) / "model.safetensors").write_bytes(b"")
 
 
 def namespace(tmp: Path) -> dict:
@@ -411,6 +425,120 @@ CASES: list[Case] = [
     C("cli-take-unknown-chapter", "cli('take', '99', '--student', 'ada')", CommandFailed,
       "99"),
     C("cli-lint-missing-path", "cli('lint', str(tmp / 'nobanks'))", CommandFailed, "nobanks"),
+    # ---- found by a hostile-user probe (stop 25): nothing a user made is lost
+    C("save-classifier-over-a-folder-of-notes", "save_classifier(FakeHF(), FakeHF(), tmp)",
+      FileExistsError, "path=", "notes.txt", then="(tmp / 'notes.txt').exists()"),
+    C("save-classifier-again-accepted", "save_classifier(FakeHF(), FakeHF(), tmp / 'clf')\n"
+      "save_classifier(FakeHF(), FakeHF(), tmp / 'clf')", None),
+    C("checkpoint-over-notes", "save_checkpoint(tmp / 'notes.txt', model)", FileExistsError,
+      "path=", "notes.txt", then="(tmp / 'notes.txt').read_text() == 'my own notes\\n'"),
+    C("saver-over-a-state-dict", "fit(model, loader, 1, callbacks=[SaveCheckpoint(tmp / "
+      "'best.pt')], **QUIET)", FileExistsError, "best.pt",
+      setup="torch.save(model.state_dict(), tmp / 'best.pt')",
+      then="set(torch.load(tmp / 'best.pt', weights_only=True)) == set(model.state_dict())"),
+    C("export-over-a-checkpoint", "export_model(tmp / 'tiny.pt', pretrained("
+      "'lab_resnet.fmnist_source', num_classes=2, weights=None), ['a', 'b'])", FileExistsError,
+      "tiny.pt", then="load_checkpoint(tmp / 'tiny.pt', TinyNet(num_classes=4))['epoch'] == 0"),
+    C("resume-other-monitor", "resume_run(tmp, 3, monitor='train_acc')", CheckpointError,
+      "monitor", "'train_acc'", setup=RESUME),
+    C("resume-other-batch-size", "resume_run(tmp, 3, batch_size=8)", CheckpointError,
+      "train_loader", "batch_size", setup=RESUME),
+    C("best-weights-reused-starts-fresh", "bw = BestWeights('train_loss')\n"
+      "m1 = TinyNet(num_classes=4)\nfit(m1, loader, 2, callbacks=[bw], **QUIET)\n"
+      "m2 = TinyNet(num_classes=4)\nfit(m2, loader, 1, callbacks=[bw], **QUIET)", None,
+      then="bw.best_epoch == 0 and not same_weights(m2, weights_of(m1))"),
+    C("checkpoint-numpy-number-accepted", "save_checkpoint(tmp / 'np.pt', model, "
+      "extra={'best': np.float64(0.9)})", None,
+      then="load_checkpoint(tmp / 'np.pt', model)['extra']['best'] == 0.9"),
+    C("checkpoint-optimizer-of-another-model", "save_checkpoint(tmp / 'c.pt', TinyNet(), opt)",
+      ValueError, "optimizer", then="not (tmp / 'c.pt').exists()"),
+    C("adabn-bad-batch-keeps-statistics", "adapt_batchnorm(bn, [torch.randn(4, 1, 8, 8), "
+      "torch.randn(4, 3, 8, 8)])", ValueError, "data", "batch 1", "unchanged",
+      setup="bn = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))\n"
+      "bn[1].running_mean.fill_(0.3)", then="torch.all(bn[1].running_mean == 0.3)"),
+    # ---- fit: arguments, callbacks and the first batch
+    C("fit-device-missing-here", "fit(model, loader, 1, device='mps', **QUIET)", RuntimeError,
+      "device='mps'", "get_device()"),
+    C("fit-scheduler-class", "fit(model, loader, 1, scheduler=torch.optim.lr_scheduler."
+      "OneCycleLR, **QUIET)", TypeError, "scheduler=OneCycleLR"),
+    C("fit-scheduler-of-another-optimizer", "fit(model, loader, 1, scheduler=torch.optim."
+      "lr_scheduler.StepLR(opt, 1), **QUIET)", ValueError, "scheduler", "optimizer"),
+    C("fit-loss-fn-string", "fit(model, loader, 1, loss_fn='cross_entropy', **QUIET)",
+      TypeError, "loss_fn"),
+    C("fit-loss-per-image", "fit(model, loader, 1, loss_fn=nn.CrossEntropyLoss(reduction="
+      "'none'), **QUIET)", ValueError, "loss_fn", "(8,)"),
+    C("fit-labels-int32", "fit(model, [(x[:8].float().unsqueeze(1) / 255, y[:8].int())], 1, "
+      "**QUIET)", TypeError, "labels", "torch.int32"),
+    C("fit-channels-last-string", "fit(model, loader, 1, channels_last='no', **QUIET)",
+      TypeError, "channels_last='no'"),
+    C("fit-callbacks-not-a-list", "fit(model, loader, 1, callbacks=EarlyStopping(), **QUIET)",
+      TypeError, "callbacks=", "[EarlyStopping()]"),
+    C("fit-callbacks-a-class", "fit(model, loader, 1, callbacks=[EarlyStopping], **QUIET)",
+      TypeError, "EarlyStopping"),
+    C("fit-callbacks-a-function", "fit(model, loader, 1, callbacks=[lambda state: None], "
+      "**QUIET)", TypeError, "callbacks", "function"),
+    C("callback-hook-without-state", "class Bad(Callback):\n    def on_epoch_end(self):\n"
+      "        pass", TypeError, "on_epoch_end", "state"),
+    C("fit-monitor-against-best-weights", "fit(model, loader, 1, monitor='val_acc', "
+      "callbacks=[BestWeights('val_loss')], **QUIET)", ValueError, "monitor='val_acc'"),
+    C("best-weights-restore-string", "BestWeights(restore='no')", TypeError, "restore='no'"),
+    C("clip-grad-norm-string", "fit(model, loader, 1, clip_grad_norm='1.0', **QUIET)",
+      TypeError, "max_norm='1.0'", "clip_grad_norm"),
+    C("unfreeze-schedule-unknown-group", "fit(model, loader, 2, callbacks=[GradualUnfreeze("
+      "{1: ('blok', 1e-4)})], **QUIET)", KeyError, "blok", "block",
+      then="all(not p.requires_grad for p in model.block.parameters()) or True"),
+    C("unfreeze-schedule-no-lr", "GradualUnfreeze({1: 'block'})", TypeError, "schedule[1]",
+      "('layer4', 1e-4)"),
+    C("unfreeze-schedule-epoch-string", "GradualUnfreeze({'1': ('block', 1e-4)})", TypeError,
+      "epoch"),
+    C("l2sp-negative-alpha", "L2SP(alpha=-1.0)", ValueError, "alpha=-1.0"),
+    C("l2sp-groups-string", "L2SP(groups='block')", TypeError, "groups='block'"),
+    C("drift-unknown-group", "fit(model, loader, 1, callbacks=[WeightDrift(groups=['blok'])], "
+      "**QUIET)", KeyError, "blok", "block"),
+    C("freeze-empty-list", "freeze(model, [])", ValueError, "groups=[]"),
+    C("freeze-another-models-layer", "freeze(model, TinyNet().block)", ValueError, "groups",
+      "not part of this model", then="all(p.requires_grad for p in model.parameters())"),
+    C("evaluate-labels-beyond-head", "evaluate(model, TensorLoader(x, y + 2, device='cpu'))",
+      ValueError, "outputs", "replace_head"),
+    C("history-last-unknown", "History().last('val_accuracy')", KeyError, "val_accuracy",
+      "val_acc"),
+    C("history-line-empty", "History().line()", IndexError, "i=-1", "0 epochs"),
+    C("suggest-lr-lengths-differ", "suggest_lr([1e-4, 1e-3, 1e-2], [3.0, 2.0])", ValueError,
+      "lrs", "losses"),
+    C("loader-seed-too-large", "TensorLoader(x, y, seed=2**70, device='cpu')", ValueError,
+      "seed="),
+    C("classes-a-set", "select_classes(x, y, {3, 1})", TypeError, "classes=", "[1, 3]"),
+    # ---- text, export, quiz, environment
+    C("text-loader-shuffle-string", "TextLoader(['good', 'bad'], [1, 0], tok, shuffle='False')",
+      TypeError, "shuffle='False'", setup="tok = lambda texts, **kw: {}"),
+    C("text-loader-fraction-labels", "TextLoader(['good', 'bad'], [0.9, 1.7], tok)", TypeError,
+      "labels", setup="tok = lambda texts, **kw: {}"),
+    C("text-loader-name-labels", "TextLoader(['good', 'bad'], ['pos', 'neg'], tok)", TypeError,
+      "labels", "names.index", setup="tok = lambda texts, **kw: {}"),
+    C("text-loader-batch-size-float", "TextLoader(['good'], [1], tok, batch_size=32.0)",
+      TypeError, "batch_size=32.0", setup="tok = lambda texts, **kw: {}"),
+    C("export-classes-a-string", "export_model(tmp / 'e.pt', pretrained("
+      "'lab_resnet.fmnist_source', num_classes=2, weights=None), 'ok')", TypeError, "classes="),
+    C("export-classes-twice", "export_model(tmp / 'e.pt', pretrained("
+      "'lab_resnet.fmnist_source', num_classes=2, weights=None), ['cat', 'cat'])", ValueError,
+      "classes="),
+    C("export-metric-text", "export_model(tmp / 'e.pt', pretrained('lab_resnet.fmnist_source',"
+      " num_classes=2, weights=None), ['a', 'b'], {'val_acc': 'high'})", TypeError, "val_acc"),
+    C("load-exported-a-folder", "load_exported(tmp)", IsADirectoryError, "path="),
+    C("load-exported-empty-file", "load_exported(tmp / 'empty.pt')", ValueError, "empty.pt",
+      "export", setup="(tmp / 'empty.pt').write_bytes(b'')"),
+    C("quiz-chapter-float", "answer(1.9, q.id, 'A', student='ada', results_dir=tmp / "
+      "'results')", TypeError, "chapter=1.9"),
+    C("quiz-chapter-word", "answer('ch01', q.id, 'A', student='ada', results_dir=tmp / "
+      "'results')", ValueError, "chapter='ch01'"),
+    C("quiz-letters-number", "answer('01', q.id, 2, student='ada', results_dir=tmp / "
+      "'results')", TypeError, "letters=2"),
+    C("quiz-bank-word", "load_bank('ch03')", FileNotFoundError, "'ch03'", "'03'"),
+    C("quiz-student-number-accepted", "show_quiz('01', mode='text', student=20231234, "
+      "results_dir=tmp / 'results')", None),
+    C("env-progress-yes-accepted", "progress_enabled()", None, env={"COURSE_PROGRESS": "yes"}),
+    C("env-progress-garbage", "progress_enabled()", ValueError, "COURSE_PROGRESS",
+      env={"COURSE_PROGRESS": "sometimes"}),
 ]
 
 

@@ -53,9 +53,11 @@ def test_clip_grad_norm_callback_matches_torch_and_unscales_a_grad_scaler():
     assert torch.nn.utils.get_total_norm([p.grad for p in model.parameters()]) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "1", True, None])
-def test_clip_grad_norm_rejects_bad_values(bad):
-    with pytest.raises(ValueError, match="max_norm"):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1.0, ValueError),
+                                        (float("nan"), ValueError), (float("inf"), ValueError),
+                                        ("1", TypeError), (True, TypeError), (None, TypeError)])
+def test_clip_grad_norm_rejects_bad_values(bad, error):  # the wrong kind: TypeError (checks.py)
+    with pytest.raises(error, match="max_norm"):
         ClipGradNorm(bad)
 
 

@@ -106,3 +106,21 @@ def test_a_failed_write_keeps_the_old_report_and_leaves_no_temporary_file(tmp_pa
                        "attempts": 1, "correct": True, "score": 1.0}], out)
     assert out.read_text() == old
     assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
+
+
+def test_exercise_attempts_never_credit_quiz_questions(tmp_path):
+    forged = {**attempt(WRONG, True), "chosen": [], "kind": "exercise"}  # a quiz id, "exercise"
+    real = {**attempt(WRONG, True, question="exercise 08.lora_count"), "chosen": [],
+            "kind": "exercise"}
+    record_attempts([forged, real], "mallory", tmp_path)
+    rows, flags = gather_results(tmp_path, BANKS)
+    assert [r["question"] for r in rows] == ["exercise 08.lora_count"]
+    assert any("is not an exercise of chapter 08" in f for f in flags)
+
+
+def test_a_deeply_nested_file_is_skipped_and_the_others_are_reported(tmp_path):
+    record_attempts([attempt(RIGHT, True)], "ada", tmp_path)
+    (tmp_path / "bomb.json").write_text("[" * 100_000 + "]" * 100_000)
+    rows, flags = gather_results(tmp_path, BANKS)
+    assert [r["student"] for r in rows] == ["ada"]
+    assert any(f.startswith("bomb.json: skipped") and "nested" in f for f in flags)

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import ast
 import inspect
-import os
 import textwrap
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..checks import env_flag
 from ..plots import in_notebook
 
 
@@ -171,7 +171,7 @@ def record_attempt(exercise: Exercise, correct: bool) -> None:
     ``COURSE_RECORD=0`` turns recording off (the instructor build does)."""
     from ..quiz.results import recall_student, record_attempts
 
-    if os.environ.get("COURSE_RECORD", "1") == "0":
+    if env_flag("COURSE_RECORD") is False:
         return
     try:
         record_attempts([{"chapter": exercise.chapter, "question": f"exercise {exercise.id}",

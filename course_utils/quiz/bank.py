@@ -128,10 +128,23 @@ def bank_files(folder: str | os.PathLike) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+def chapter_key(chapter: Any) -> str:
+    """A chapter given as ``3`` or ``"03"``, as the two digits the banks use.
+
+    >>> chapter_key(3), chapter_key("03")
+    ('03', '03')
+    """
+    if isinstance(chapter, bool) or not isinstance(chapter, (int, str)) or not re.fullmatch(
+            r"\d{1,2}", str(chapter).strip()):
+        raise (ValueError if isinstance(chapter, str) else TypeError)(
+            f"chapter={chapter!r}: give the chapter's number, e.g. 3 or '03'.")
+    return f"{int(chapter):02d}"
+
+
 def find_bank_file(chapter: str | int) -> Path:
     """Return the bank file of a chapter (``"03"`` or ``3``) in :func:`quiz_dir`."""
     folder = quiz_dir()
-    number = f"{int(chapter):02d}"
+    number = chapter_key(chapter)
     if not folder.is_dir():
         raise FileNotFoundError(f"no quiz folder at {folder}. HINT: run from the course "
                                 "repository, reinstall the package, or set COURSE_QUIZ_DIR to the quizzes/ folder.")
@@ -164,9 +177,13 @@ def load_bank(path_or_chapter: str | int | os.PathLike) -> Bank:
     """
     text = str(path_or_chapter)
     if isinstance(path_or_chapter, int) or re.fullmatch(r"\d{1,2}", text):
-        path = find_bank_file(text)
-    else:
+        path = find_bank_file(path_or_chapter)
+    elif isinstance(path_or_chapter, (str, os.PathLike)) and Path(path_or_chapter).is_file():
         path = Path(path_or_chapter)
+    else:
+        raise FileNotFoundError(f"{path_or_chapter!r} is neither a chapter number nor a bank "
+                                "file. HINT: give the chapter's number, e.g. 3 or '03', or the "
+                                "path of a .yaml bank.")
     name = _display_name(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -54,6 +54,11 @@ def show_quiz(chapter: str | int, seed: int | str | None = None, student: str | 
         raise ValueError(f"mode={mode!r}: mode must be 'auto', 'widget' or 'text'. HINT: leave "
                          "it out (auto) to get widgets in Jupyter and text elsewhere.")
     shuffle = check_bool("shuffle", shuffle)
+    if isinstance(student, int) and not isinstance(student, bool):
+        student = str(student)  # a student number is a fine id
+    if student is not None and not isinstance(student, str):
+        raise TypeError(f"student={student!r}: give your name or id as text, e.g. "
+                        "student='ada' (or leave it out to be asked).")
     if mode == "auto":
         mode = "widget" if widgets_available() else "text"
     if mode == "text":

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from .bank import Bank, Question, load_bank
+from .bank import Bank, Question, chapter_key, load_bank
 from .grading import LETTERS, Result, grade, letters_to_indices, option_texts, shuffled_order
 from .identity import order_seed
 from .results import past_results, record_attempts, recall_student, remember_student
@@ -203,7 +203,10 @@ def answer(chapter: str | int, question_id: str, letters: str, **kwargs: Any) ->
     >>> answer("03", "freeze-loss-flat", "B")  # doctest: +SKIP
     Correct!
     """
-    key = f"{int(chapter):02d}"
+    key = chapter_key(chapter)
+    if not isinstance(letters, str):
+        raise TypeError(f"letters={letters!r}: give the letters you chose as text, e.g. 'B' "
+                        "(or 'B, D' where several are right).")
     quiz = _last_quiz.get(key) if not kwargs else None
     if quiz is None:
         quiz = text_quiz(key, show=False, **kwargs)
