@@ -119,6 +119,7 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module,
 
 def read_checkpoint(path: str | os.PathLike) -> dict:
     """Load a checkpoint file safely (``weights_only=True``, on the CPU) and check its format."""
+    check_instance("path", path, (str, os.PathLike), "give the checkpoint's file name.")
     if Path(path).is_dir():
         raise CheckpointError(f"path={str(path)!r} is a folder, not a checkpoint file. HINT: "
                               "give the .pt file inside it.")

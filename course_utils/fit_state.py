@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from .checkpoint import load_checkpoint
+from .checkpoint import CheckpointError, load_checkpoint
 from .distributed import barrier, is_main_process, quiet_unless_main
 from .history import History
 
@@ -98,6 +98,10 @@ def resume(state: FitState, path: str | os.PathLike) -> None:
     checkpoint = load_checkpoint(path, state.model, state.optimizer, state.scheduler,
                                  loader=state.train_loader, callbacks=state.callbacks,
                                  restore_rng=True, epochs=state.epochs)
+    if checkpoint["history"] is None:
+        raise CheckpointError(f"{path} holds weights only (saved without a History), so "
+                              "there is no run to continue. HINT: load_checkpoint(path, model) "
+                              "and start a new fit() without resume_from.")
     monitor = state.history.monitor
     state.history = History.from_dict(checkpoint["history"])
     state.history.monitor = monitor

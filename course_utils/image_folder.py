@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import torch
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
+from .checks import check_choice, check_instance, check_number
 from .data import LAB_TARGET_CLASSES
 from .models import PretrainedCfg
 
@@ -84,6 +85,10 @@ def check_image_folder(root: str | os.PathLike, min_per_class: int = 2) -> Folde
     course_utils.image_folder.ImageFolderError: The image folder /no/such/folder does not exist. HINT: give the path of a folder that holds one sub-folder per class.
     """
     root = Path(root).expanduser()
+    if root.is_file():
+        raise ImageFolderError(f"{root} is a file, not a folder (an archive? unzip it first). "
+                               "HINT: give the path of a folder that holds one sub-folder per "
+                               "class.")
     if not root.is_dir():
         raise ImageFolderError(f"The image folder {root} does not exist. HINT: give the path of "
                                "a folder that holds one sub-folder per class.")
@@ -196,12 +201,28 @@ def folder_loaders(root: str | os.PathLike, cfg: PretrainedCfg, val_fraction: fl
     from torch.utils.data import DataLoader, Subset
     from torchvision.datasets import ImageFolder
 
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"val_fraction={val_fraction!r}: give a share between 0 and 1, e.g. 0.2.")
+    check_instance("cfg", cfg, PretrainedCfg, "pass the model's model.course_cfg.")
+    check_number("val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True,
+                 example=0.2)
     summary = check_image_folder(root)
-    train_set = ImageFolder(str(summary.root), folder_transforms(cfg, train=True), loader=open_image)
-    val_set = ImageFolder(str(summary.root), folder_transforms(cfg, train=False), loader=open_image)
+
+    class VisibleFolder(ImageFolder):  # the files check_image_folder counted, nothing hidden
+        def find_classes(self, directory: str) -> tuple[list[str], dict[str, int]]:
+            classes = sorted(p.name for p in Path(directory).iterdir() if p.is_dir() and _visible(p))
+            return classes, {name: i for i, name in enumerate(classes)}
+
+    def visible_image(path: str) -> bool:  # not macOS's "._x.png" nor .ipynb_checkpoints
+        return _visible(Path(path)) and Path(path).suffix.lower() in IMG_EXTENSIONS
+
+    train_set, val_set = (VisibleFolder(str(summary.root), folder_transforms(cfg, train=train),
+                                        loader=open_image, is_valid_file=visible_image)
+                          for train in (True, False))
     targets = train_set.targets
+    smallest = min(targets.count(c) for c in set(targets))
+    if round(smallest * val_fraction) < 1 or len(targets) * val_fraction < len(set(targets)):
+        raise ValueError(f"val_fraction={val_fraction}: the smallest class has {smallest} images, "
+                         "too few to hold out one per class for validation. HINT: add images, "
+                         "or raise val_fraction.")
     train_idx, val_idx = train_test_split(list(range(len(targets))), test_size=val_fraction,
                                           stratify=targets, random_state=seed)
     generator = torch.Generator().manual_seed(seed)
@@ -234,6 +255,7 @@ def write_example_folder(root: str | os.PathLike, per_class: int = 100,
     from .data import CLASSES, fashion_mnist, k_per_class, select_classes
 
     root = Path(root).expanduser()
+    check_choice("split", split, ("train", "test"))
     recipe = {"per_class": per_class, "classes": list(classes), "seed": seed, "split": split}
     if root.exists():
         try:

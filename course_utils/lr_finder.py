@@ -135,6 +135,9 @@ def check_lr_find_args(model: object, loader: object, loss_fn: object, optimizer
                        diverge: object, rule: object) -> None:
     """Check every option of :func:`lr_find` before the model is touched."""
     check_instance("model", model, nn.Module, "lr_find(model, train_loader).")
+    if optimizer is None and not any(p.requires_grad for p in model.parameters()):
+        raise ValueError("model has no trainable parameter, so there is no LR to find. HINT: "
+                         "unfreeze(model, 'head') or freeze_to(model, -1) first.")
     if not hasattr(loader, "__iter__"):
         raise TypeError(f"loader={loader!r:.60}: give an iterable of (x, y) batches, e.g. a "
                         "TensorLoader. HINT: TensorLoader(images, labels, batch_size=64).")

@@ -132,6 +132,8 @@ def one_cycle(optimizer: torch.optim.Optimizer, total_steps: int,
 
 def constant_lr(optimizer: torch.optim.Optimizer, total_steps: int = 0) -> LambdaLR:
     """No schedule: every group keeps its LR (the same factory shape, for comparisons)."""
+    check_instance("optimizer", optimizer, torch.optim.Optimizer,
+                   "scheduler=constant_lr in fit(), or constant_lr(your_optimizer).")
     return LambdaLR(optimizer, lambda step: 1.0)
 
 
@@ -143,7 +145,8 @@ class LRRecorder:
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer) -> None:
-        self.optimizer = optimizer
+        self.optimizer = check_instance("optimizer", optimizer, torch.optim.Optimizer,
+                                        "LRRecorder(the optimizer you step).")
         self.lrs: dict[str, list[float]] = {}
 
     def record(self) -> None:

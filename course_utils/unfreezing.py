@@ -59,6 +59,10 @@ def add_param_group(optimizer: torch.optim.Optimizer, group: dict, scheduler: An
     Returns:
         False when every parameter was already in the optimizer (nothing added).
     """
+    if not isinstance(group, dict) or "params" not in group:
+        raise TypeError(f"group={group!r:.60}: give a dict with 'params' (a list of tensors) and "
+                        "'lr', e.g. {'params': list(model.layer4.parameters()), 'lr': 1e-4}.")
+    group = {**group, "params": list(group["params"])}  # a generator is read once
     known = {id(p) for g in optimizer.param_groups for p in g["params"]}
     params = [p for p in group["params"] if id(p) not in known]
     if not params:

@@ -37,6 +37,10 @@ from course_utils import data as data_module  # noqa: E402
 from course_utils.device import get_device  # noqa: E402
 from course_utils.domain import adapt_batchnorm  # noqa: E402
 from course_utils.export import export_model, load_exported  # noqa: E402
+from course_utils.image_folder import (ImageFolderError, check_image_folder,  # noqa: E402
+                                       folder_loaders, write_example_folder)
+from course_utils.schedules import LRRecorder, constant_lr  # noqa: E402
+from course_utils.unfreezing import add_param_group  # noqa: E402
 from course_utils.lr_finder import suggest_lr  # noqa: E402
 from course_utils.plots import progress_enabled  # noqa: E402
 from course_utils.text import TextLoader, save_classifier  # noqa: E402
@@ -539,6 +543,33 @@ CASES: list[Case] = [
     C("env-progress-yes-accepted", "progress_enabled()", None, env={"COURSE_PROGRESS": "yes"}),
     C("env-progress-garbage", "progress_enabled()", ValueError, "COURSE_PROGRESS",
       env={"COURSE_PROGRESS": "sometimes"}),
+    # ---- schedules, lr_find, checkpoints, image folders
+    C("lr-find-all-frozen", "lr_find(model.requires_grad_(False), loader)", ValueError,
+      "trainable", "unfreeze"),
+    C("constant-lr-string", "constant_lr('adamw')", TypeError, "optimizer="),
+    C("lr-recorder-string", "LRRecorder('adamw')", TypeError, "optimizer="),
+    C("add-param-group-no-params", "add_param_group(opt, {'lr': 1e-4})", TypeError, "group=",
+      "'params'"),
+    C("add-param-group-generator-accepted", "add_param_group(torch.optim.SGD(model.head."
+      "parameters(), lr=0.1), {'params': model.block.parameters(), 'lr': 1e-4})", None),
+    C("load-checkpoint-path-none", "load_checkpoint(None, model)", TypeError, "path=None"),
+    C("resume-from-weights-only", "fit(model, loader, 2, resume_from=tmp / 'tiny.pt', **QUIET)",
+      CheckpointError, "weights only", "load_checkpoint"),
+    C("folder-loaders-model-not-cfg", "folder_loaders(tmp / 'imgs', lab)", TypeError, "cfg=",
+      "course_cfg", setup="from PIL import Image\nfor c in ('a', 'b'):\n    (tmp / 'imgs' / c).mkdir(parents=True)\n    for i in range(5):\n        Image.new('L', (8, 8)).save(tmp / 'imgs' / c / f'{i}.png')\nlab_cfg = pretrained('lab_resnet.fmnist_source', num_classes=2, weights=None).course_cfg"),
+    C("folder-loaders-fraction-string", "folder_loaders(tmp / 'imgs', lab_cfg, "
+      "val_fraction='0.2')", TypeError, "val_fraction='0.2'", setup="from PIL import Image\nfor c in ('a', 'b'):\n    (tmp / 'imgs' / c).mkdir(parents=True)\n    for i in range(5):\n        Image.new('L', (8, 8)).save(tmp / 'imgs' / c / f'{i}.png')\nlab_cfg = pretrained('lab_resnet.fmnist_source', num_classes=2, weights=None).course_cfg"),
+    C("folder-loaders-too-few-to-split", "folder_loaders(tmp / 'imgs', lab_cfg, "
+      "val_fraction=0.1)", ValueError, "val_fraction=0.1", "smallest class", setup="from PIL import Image\nfor c in ('a', 'b'):\n    (tmp / 'imgs' / c).mkdir(parents=True)\n    for i in range(5):\n        Image.new('L', (8, 8)).save(tmp / 'imgs' / c / f'{i}.png')\nlab_cfg = pretrained('lab_resnet.fmnist_source', num_classes=2, weights=None).course_cfg"),
+    C("folder-loaders-mac-and-jupyter-files-accepted", "(tmp / 'imgs' / 'a' / '._0.png')"
+      ".write_bytes(b'AppleDouble')\n(tmp / 'imgs' / '.ipynb_checkpoints').mkdir()\n"
+      "data = folder_loaders(tmp / 'imgs', lab_cfg, val_fraction=0.4)\n"
+      "assert data.classes == ['a', 'b'] and len(next(iter(data.train))[1]) == 6", None,
+      setup="from PIL import Image\nfor c in ('a', 'b'):\n    (tmp / 'imgs' / c).mkdir(parents=True)\n    for i in range(5):\n        Image.new('L', (8, 8)).save(tmp / 'imgs' / c / f'{i}.png')\nlab_cfg = pretrained('lab_resnet.fmnist_source', num_classes=2, weights=None).course_cfg"),
+    C("image-folder-a-zip", "check_image_folder(tmp / 'photos.zip')", ImageFolderError,
+      "photos.zip", "unzip", setup="(tmp / 'photos.zip').write_bytes(b'PK')"),
+    C("example-folder-split-typo", "write_example_folder(tmp / 'ex', per_class=2, "
+      "split='val')", ValueError, "split='val'"),
 ]
 
 
