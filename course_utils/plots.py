@@ -49,7 +49,7 @@ def in_notebook() -> bool:
 def progress_enabled() -> bool:
     """Whether ``fit`` shows a progress bar. The rule, in order:
 
-    1. ``COURSE_PROGRESS=0`` turns bars off, ``COURSE_PROGRESS=1`` turns them on.
+    1. ``COURSE_PROGRESS=0`` (or no/off/false) turns bars off, ``1`` (yes/on/true) on.
     2. In a Jupyter kernel: on. ``tqdm.auto`` draws a widget that updates in place (under
        nbval it is one output plus widget messages, never a line per step).
     3. Elsewhere: on only when stderr is a terminal, so pytest, CI logs and pipes get no bar
