@@ -245,3 +245,13 @@ def env_flag(variable: str) -> bool | None:
     if value in ("0", "false", "no", "off"):
         return False
     raise ValueError(f"{variable}={os.environ[variable]!r}: use 1 (on) or 0 (off), or unset it.")
+
+
+def check_seed(value: Any) -> int:
+    """A random seed: a whole number that fits the 64 bits ``torch.Generator.manual_seed`` takes.
+
+    >>> check_seed(2**70)
+    Traceback (most recent call last):
+    ValueError: seed=1180591620717411303424: must be 9223372036854775807 or less. HINT: for example seed=0.
+    """
+    return check_int("seed", value, max=2**63 - 1, example=0)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .checks import check_bool, check_images_labels, check_int, check_number
+from .checks import check_bool, check_images_labels, check_int, check_number, check_seed
 from .debian import DebianFetchError, fetch_debian_files
 from .paths import data_dir
 
@@ -220,7 +220,7 @@ def k_per_class(images: torch.Tensor, labels: torch.Tensor, k: int,
     """
     images, labels = check_images_labels(images, labels)
     k = check_int("k", k, min=1, example=50)
-    generator = torch.Generator().manual_seed(check_int("seed", seed, max=2**63 - 1))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     chosen = []
     for c in labels.unique().tolist():
         idx = (labels == c).nonzero().flatten()
@@ -245,7 +245,7 @@ def train_val_split(images: torch.Tensor, labels: torch.Tensor, val_fraction: fl
     images, labels = check_images_labels(images, labels)
     val_fraction = check_number("val_fraction", val_fraction, low=0, high=1, low_open=True,
                                 high_open=True, example=0.2)
-    generator = torch.Generator().manual_seed(check_int("seed", seed, max=2**63 - 1))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     train_idx, val_idx = [], []
     for c in labels.unique().tolist():
         idx = (labels == c).nonzero().flatten()

@@ -63,7 +63,7 @@ def check_scheduler_optimizer(scheduler: Any, optimizer: torch.optim.Optimizer) 
                          "scheduler=one_cycle.")
 
 
-def check_loss(loss: Any, y: torch.Tensor, loss_fn: Any) -> None:
+def check_loss(loss: Any) -> None:
     """The loss of the first batch must be one number (the batch mean) that backward() takes."""
     if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
         shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
@@ -85,7 +85,7 @@ def check_first_batch(state: FitState, inputs: Any, out: torch.Tensor, y: torch.
     of the validation set fits the model and the head too."""
     check_label_dtype(y, state.loss_fn)
     check_head_fits_labels(out, getattr(state.train_loader, "labels", y))
-    check_loss(state.loss_fn(out, y), y, state.loss_fn)
+    check_loss(state.loss_fn(out, y))
     if state.val_loader is not None:
         val_inputs, val_y = to_device(next(nonempty(state.val_loader, "val_loader")), state.device)
         check_head_fits_labels(out, val_y)

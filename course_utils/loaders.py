@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from .checks import (check_bool, check_callable, check_device, check_images_labels, check_int,
-                     check_tensor)
+                     check_seed, check_tensor)
 from .device import get_device
 
 AUGMENTS = ("flip", "crop", "flip_crop")
@@ -157,7 +157,7 @@ class TensorLoader(SeededShuffle):
         if transform is not None:
             check_callable("transform", transform, "model.course_cfg.preprocess")
         pad = check_int("pad", pad, min=0, example=2)
-        seed = None if seed is None else check_int("seed", seed, max=2**63 - 1)
+        seed = None if seed is None else check_seed(seed)
         self.device = check_device("device", device) if device is not None else \
             get_device(verbose=False)
         self.images = images.to(self.device)  # the one and only copy to the device

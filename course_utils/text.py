@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from .batches import forward
-from .checks import check_bool, check_int
+from .checks import check_bool, check_int, check_seed
 from .loaders import SeededShuffle
 
 
@@ -61,7 +61,7 @@ class TextLoader(SeededShuffle):
         max_length = check_int("max_length", max_length, min=1, example=64)
         shuffle = check_bool("shuffle", shuffle)
         if seed is not None:
-            seed = check_int("seed", seed, min=0, max=2**63 - 1, example=0)
+            seed = check_seed(seed)
         if any(isinstance(label, str) for label in labels):
             raise TypeError(f"labels hold names ({list(labels)[:3]}...): give class indices "
                             "0, 1, ... HINT: [names.index(label) for label in labels].")
